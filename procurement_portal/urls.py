@@ -1,0 +1,32 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView
+
+from procurement_portal.views import health
+from suppliers.urls import staff_patterns, supplier_patterns
+from suppliers.views import accounts, onboarding
+
+urlpatterns = [
+    path("", accounts.home, name="home"),
+    path("health/", health, name="health"),
+    path("accounts/login/", accounts.PortalLoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/password/change/", auth_views.PasswordChangeView.as_view(), name="password_change"),
+    path("accounts/password/change/done/", auth_views.PasswordChangeDoneView.as_view(),
+         name="password_change_done"),
+    path("accounts/password/reset/", auth_views.PasswordResetView.as_view(
+        html_email_template_name=None, extra_email_context=None), name="password_reset"),
+    path("accounts/password/reset/sent/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),
+    path("accounts/password/reset/<uidb64>/<token>/", auth_views.PasswordResetConfirmView.as_view(),
+         name="password_reset_confirm"),
+    path("accounts/password/reset/complete/", auth_views.PasswordResetCompleteView.as_view(),
+         name="password_reset_complete"),
+    path("language/", accounts.set_language, name="set_language"),
+    path("register/", onboarding.registration_request, name="registration_request"),
+    path("invitations/<str:token>/", onboarding.invitation_accept, name="invitation_accept"),
+    path("supplier/", include(supplier_patterns)),
+    path("staff/", include(staff_patterns)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
+    path("admin/", admin.site.urls),
+]
