@@ -43,6 +43,7 @@ class CategoryChoiceField(forms.ModelMultipleChoiceField):
 
 class SupplierProfileForm(forms.ModelForm):
     country = CountryField(label=_("Country"))
+    website = forms.URLField(label=_("Website"), required=False, assume_scheme="https")
     categories = CategoryChoiceField(
         queryset=SupplierCategory.objects.all(), required=False, widget=forms.CheckboxSelectMultiple,
         label=_("What you supply"),
