@@ -44,6 +44,8 @@ class CategoryChoiceField(forms.ModelMultipleChoiceField):
 class SupplierProfileForm(forms.ModelForm):
     country = CountryField(label=_("Country"))
     website = forms.URLField(label=_("Website"), required=False, assume_scheme="https")
+    # Accept the common "12-345-6789" spelling; clean_duns keeps the nine digits.
+    duns = forms.CharField(label=_("DUNS number"), max_length=11, required=False)
     categories = CategoryChoiceField(
         queryset=SupplierCategory.objects.all(), required=False, widget=forms.CheckboxSelectMultiple,
         label=_("What you supply"),
