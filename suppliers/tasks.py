@@ -15,7 +15,7 @@ def send_invitation_email(invitation_id: int) -> str:
     with transaction.atomic():
         # Claim the row: a redelivered or duplicated task finds emailed_at set and sends nothing.
         invitation = (
-            Invitation.objects.select_for_update().select_related("supplier", "invited_by")
+            Invitation.objects.select_for_update(of=("self",)).select_related("supplier", "invited_by")
             .filter(pk=invitation_id, status=Invitation.Status.PENDING, emailed_at__isnull=True)
             .first()
         )
