@@ -106,6 +106,7 @@ def forget_viewer(user: Any) -> None:
 
 # --- What a user may see --------------------------------------------------------------------------
 
+
 def scope_suppliers(qs: Q_, user: Any) -> Q_:
     """Restrict a Supplier queryset to what USER may see."""
     viewer = viewer_for(user)
@@ -156,6 +157,7 @@ def scope_registration_requests(qs: Q_, user: Any) -> Q_:
 
 
 # --- What a user may do ---------------------------------------------------------------------------
+
 
 def is_staff_user(user: Any) -> bool:
     return viewer_for(user).is_staff

@@ -39,4 +39,9 @@ def send_invitation(invitation: Invitation) -> None:
 
 
 def send_registration_rejected(registration: RegistrationRequest) -> None:
-    _send("registration_rejected", registration.language, registration.contact_email, {"registration": registration})
+    _send(
+        "registration_rejected",
+        registration.language,
+        registration.contact_email,
+        {"registration": registration},
+    )

@@ -16,7 +16,9 @@ class SupplierDirectoryFilter(django_filters.FilterSet):
         queryset=BuyerUnit.objects.all(), field_name="buyer_units", label=_("Buyer unit"), distinct=False
     )
     category = django_filters.ModelChoiceFilter(
-        queryset=SupplierCategory.objects.all(), field_name="categories", label=_("Category"),
+        queryset=SupplierCategory.objects.all(),
+        field_name="categories",
+        label=_("Category"),
         distinct=False,
     )
     status = django_filters.ChoiceFilter(choices=Supplier.Status.choices, label=_("Status"))
@@ -29,8 +31,11 @@ class SupplierDirectoryFilter(django_filters.FilterSet):
             ("member_count", "members"),
         ),
         field_labels={
-            "legal_name": _("Name"), "country": _("Country"), "created_at": _("Created"),
-            "site_count": _("Sites"), "member_count": _("Members"),
+            "legal_name": _("Name"),
+            "country": _("Country"),
+            "created_at": _("Created"),
+            "site_count": _("Sites"),
+            "member_count": _("Members"),
         },
         label=_("Sort by"),
     )
@@ -44,7 +49,9 @@ class SupplierDirectoryFilter(django_filters.FilterSet):
         if not value:
             return queryset
         return queryset.filter(
-            Q(legal_name__icontains=value) | Q(local_name__icontains=value) | Q(duns=value.replace("-", ""))
+            Q(legal_name__icontains=value)
+            | Q(local_name__icontains=value)
+            | Q(duns=value.replace("-", ""))
             | Q(tax_id__iexact=value)
         )
 

@@ -8,7 +8,15 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.password_validation import password_validators_help_text_html, validate_password
 from django.utils.translation import gettext_lazy as _
 
-from suppliers.models import BuyerUnit, Invitation, RegistrationRequest, Site, Supplier, SupplierCategory, User
+from suppliers.models import (
+    BuyerUnit,
+    Invitation,
+    RegistrationRequest,
+    Site,
+    Supplier,
+    SupplierCategory,
+    User,
+)
 from suppliers.roles import Role
 
 _COUNTRY_HELP = _("Two-letter ISO code, e.g. JP, CN, DE, US")
@@ -47,7 +55,9 @@ class SupplierProfileForm(forms.ModelForm):
     # Accept the common "12-345-6789" spelling; clean_duns keeps the nine digits.
     duns = forms.CharField(label=_("DUNS number"), max_length=11, required=False)
     categories = CategoryChoiceField(
-        queryset=SupplierCategory.objects.all(), required=False, widget=forms.CheckboxSelectMultiple,
+        queryset=SupplierCategory.objects.all(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
         label=_("What you supply"),
     )
 
@@ -86,8 +96,10 @@ class InvitationForm(forms.Form):
     full_name = forms.CharField(label=_("Full name"), max_length=200, required=False)
     role = forms.ChoiceField(
         label=_("Role"),
-        choices=[(Role.SUPPLIER_ADMIN.value, Role.SUPPLIER_ADMIN.label),
-                 (Role.SUPPLIER_CONTRIBUTOR.value, Role.SUPPLIER_CONTRIBUTOR.label)],
+        choices=[
+            (Role.SUPPLIER_ADMIN.value, Role.SUPPLIER_ADMIN.label),
+            (Role.SUPPLIER_CONTRIBUTOR.value, Role.SUPPLIER_CONTRIBUTOR.label),
+        ],
         initial=Role.SUPPLIER_CONTRIBUTOR,
     )
     language = forms.ChoiceField(label=_("Language of the e-mail"), choices=settings.LANGUAGES)
@@ -97,7 +109,8 @@ class AcceptInvitationForm(forms.Form):
     full_name = forms.CharField(label=_("Full name"), max_length=200)
     language = forms.ChoiceField(label=_("Preferred language"), choices=settings.LANGUAGES)
     password1 = forms.CharField(
-        label=_("Password"), widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        label=_("Password"),
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
         help_text=password_validators_help_text_html(),
     )
     password2 = forms.CharField(
@@ -135,11 +148,21 @@ class RegistrationRequestForm(forms.ModelForm):
     class Meta:
         model = RegistrationRequest
         fields = [
-            "legal_name", "local_name", "country", "address", "duns",
-            "contact_name", "contact_email", "language", "buyer_unit", "message",
+            "legal_name",
+            "local_name",
+            "country",
+            "address",
+            "duns",
+            "contact_name",
+            "contact_email",
+            "language",
+            "buyer_unit",
+            "message",
         ]
         widgets = {"address": forms.Textarea(attrs={"rows": 3}), "message": forms.Textarea(attrs={"rows": 3})}
 
 
 class RejectRegistrationForm(forms.Form):
-    note = forms.CharField(label=_("Reason (sent to the applicant)"), widget=forms.Textarea(attrs={"rows": 3}))
+    note = forms.CharField(
+        label=_("Reason (sent to the applicant)"), widget=forms.Textarea(attrs={"rows": 3})
+    )

@@ -12,7 +12,6 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from suppliers.roles import STAFF_ROLES, SUPPLIER_ROLES, Role
 from suppliers.querysets import (
     InvitationQuerySet,
     MembershipQuerySet,
@@ -20,6 +19,7 @@ from suppliers.querysets import (
     SiteQuerySet,
     SupplierQuerySet,
 )
+from suppliers.roles import STAFF_ROLES, SUPPLIER_ROLES, Role
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -193,7 +193,9 @@ class Site(models.Model):
         ordering = ["name"]
         verbose_name = _("site")
         verbose_name_plural = _("sites")
-        constraints = [models.UniqueConstraint(fields=["supplier", "name"], name="site_name_unique_per_supplier")]
+        constraints = [
+            models.UniqueConstraint(fields=["supplier", "name"], name="site_name_unique_per_supplier")
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -327,7 +329,9 @@ class RegistrationRequest(models.Model):
     contact_email = models.EmailField(_("contact e-mail"))
     language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES, default="en")
     buyer_unit = models.ForeignKey(
-        BuyerUnit, on_delete=models.PROTECT, related_name="registration_requests",
+        BuyerUnit,
+        on_delete=models.PROTECT,
+        related_name="registration_requests",
         verbose_name=_("buyer unit you supply"),
     )
     message = models.TextField(_("message"), blank=True)
@@ -337,9 +341,7 @@ class RegistrationRequest(models.Model):
     )
     decided_at = models.DateTimeField(null=True, blank=True)
     decision_note = models.TextField(_("decision note"), blank=True)
-    supplier = models.ForeignKey(
-        Supplier, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
+    supplier = models.ForeignKey(Supplier, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     created_at = models.DateTimeField(_("received"), auto_now_add=True)
 
     objects = RegistrationRequestQuerySet.as_manager()

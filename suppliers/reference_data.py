@@ -78,13 +78,15 @@ def load_demo() -> list[tuple[str, str, str]]:
             supplier.save(update_fields=["profile_completed_at"])
         for site in spec["sites"]:
             Site.objects.update_or_create(
-                supplier=supplier, name=site["name"],
+                supplier=supplier,
+                name=site["name"],
                 defaults={"country": site["country"], "address": site["address"]},
             )
         for user_spec in spec["users"]:
             user = _user(user_spec, password)
             Membership.objects.update_or_create(
-                user=user, supplier__isnull=False,
+                user=user,
+                supplier__isnull=False,
                 defaults={"supplier": supplier, "role": user_spec["role"], "buyer_unit": None},
             )
             logins.append((user.email, user_spec["role"], supplier.legal_name))

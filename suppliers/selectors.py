@@ -47,6 +47,7 @@ def supplier_overview(supplier: Supplier) -> dict[str, Any]:
         ),
         "invitations": list(
             Invitation.objects.filter(supplier=supplier, status=Invitation.Status.PENDING)
-            .select_related("invited_by").order_by("-created_at")
+            .select_related("invited_by")
+            .order_by("-created_at")
         ),
     }

@@ -10,12 +10,15 @@ from suppliers import emails
 from suppliers.models import Invitation, RegistrationRequest
 
 
-@shared_task(name="suppliers.send_invitation_email", autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+@shared_task(
+    name="suppliers.send_invitation_email", autoretry_for=(OSError,), retry_backoff=True, max_retries=5
+)
 def send_invitation_email(invitation_id: int) -> str:
     with transaction.atomic():
         # Claim the row: a redelivered or duplicated task finds emailed_at set and sends nothing.
         invitation = (
-            Invitation.objects.select_for_update(of=("self",)).select_related("supplier", "invited_by")
+            Invitation.objects.select_for_update(of=("self",))
+            .select_related("supplier", "invited_by")
             .filter(pk=invitation_id, status=Invitation.Status.PENDING, emailed_at__isnull=True)
             .first()
         )

@@ -10,7 +10,11 @@ supplier_patterns = (
         path("sites/<int:site_pk>/", supplier_home.site_edit, name="site_edit"),
         path("sites/<int:site_pk>/delete/", supplier_home.site_delete, name="site_delete"),
         path("invitations/new/", supplier_home.invitation_new, name="invitation_new"),
-        path("invitations/<int:invitation_pk>/revoke/", supplier_home.invitation_revoke, name="invitation_revoke"),
+        path(
+            "invitations/<int:invitation_pk>/revoke/",
+            supplier_home.invitation_revoke,
+            name="invitation_revoke",
+        ),
         path("members/<int:membership_pk>/remove/", supplier_home.member_remove, name="member_remove"),
     ],
     "supplier",
@@ -25,9 +29,16 @@ staff_patterns = (
         path("suppliers/<int:supplier_pk>/edit/", staff.supplier_edit, name="supplier_edit"),
         path("suppliers/<int:supplier_pk>/invite/", staff.supplier_invite, name="supplier_invite"),
         path("registrations/", staff.registration_list, name="registration_list"),
-        path("registrations/<int:registration_pk>/approve/", staff.registration_approve,
-             name="registration_approve"),
-        path("registrations/<int:registration_pk>/reject/", staff.registration_reject, name="registration_reject"),
+        path(
+            "registrations/<int:registration_pk>/approve/",
+            staff.registration_approve,
+            name="registration_approve",
+        ),
+        path(
+            "registrations/<int:registration_pk>/reject/",
+            staff.registration_reject,
+            name="registration_reject",
+        ),
     ],
     "staff",
 )

@@ -13,7 +13,16 @@ import pytest
 from django.test import Client
 
 from procurement_portal.celery import app as celery_app
-from suppliers.models import BuyerGroup, BuyerUnit, Invitation, Membership, RegistrationRequest, Site, Supplier, User
+from suppliers.models import (
+    BuyerGroup,
+    BuyerUnit,
+    Invitation,
+    Membership,
+    RegistrationRequest,
+    Site,
+    Supplier,
+    User,
+)
 from suppliers.roles import Role
 from suppliers.tokens import make_invitation_token
 
@@ -41,8 +50,9 @@ def _fast_password_hashing(settings):
 
 
 def make_user(email: str, role: str, *, supplier=None, unit=None, language="en", **extra) -> User:
-    user = User.objects.create_user(email=email, password=PASSWORD, full_name=email.split("@")[0], language=language,
-                                    **extra)
+    user = User.objects.create_user(
+        email=email, password=PASSWORD, full_name=email.split("@")[0], language=language, **extra
+    )
     Membership.objects.create(user=user, role=role, supplier=supplier, buyer_unit=unit)
     return user
 
@@ -81,11 +91,13 @@ def world(db) -> World:
     group = BuyerGroup.objects.create(name="Test Group")
     unit_a = BuyerUnit.objects.create(group=group, code="unit-a", name="Unit A")
     unit_b = BuyerUnit.objects.create(group=group, code="unit-b", name="Unit B")
-    supplier_a = Supplier.objects.create(legal_name="Alpha Parts Ltd", local_name="アルファ部品", country="JP",
-                                         duns="111111111")
+    supplier_a = Supplier.objects.create(
+        legal_name="Alpha Parts Ltd", local_name="アルファ部品", country="JP", duns="111111111"
+    )
     supplier_a.buyer_units.set([unit_a])
-    supplier_b = Supplier.objects.create(legal_name="Beta Metals Co", local_name="贝塔金属", country="CN",
-                                         duns="222222222")
+    supplier_b = Supplier.objects.create(
+        legal_name="Beta Metals Co", local_name="贝塔金属", country="CN", duns="222222222"
+    )
     supplier_b.buyer_units.set([unit_b])
     site_a = Site.objects.create(supplier=supplier_a, name="Alpha Factory", country="JP")
     site_b = Site.objects.create(supplier=supplier_b, name="Beta Plant", country="CN")
@@ -95,15 +107,27 @@ def world(db) -> World:
     from django.utils import timezone
 
     invitation_a = Invitation.objects.create(
-        supplier=supplier_a, email="newcomer@alpha.example", role=Role.SUPPLIER_CONTRIBUTOR, nonce="nonce-a",
-        invited_by=sup_a, expires_at=timezone.now() + timedelta(days=7),
+        supplier=supplier_a,
+        email="newcomer@alpha.example",
+        role=Role.SUPPLIER_CONTRIBUTOR,
+        nonce="nonce-a",
+        invited_by=sup_a,
+        expires_at=timezone.now() + timedelta(days=7),
     )
     registration_a = RegistrationRequest.objects.create(
-        legal_name="Gamma Plastics", country="DE", contact_name="Greta", contact_email="greta@gamma.example",
+        legal_name="Gamma Plastics",
+        country="DE",
+        contact_name="Greta",
+        contact_email="greta@gamma.example",
         buyer_unit=unit_a,
     )
     return World(
-        unit_a=unit_a, unit_b=unit_b, supplier_a=supplier_a, supplier_b=supplier_b, site_a=site_a, site_b=site_b,
+        unit_a=unit_a,
+        unit_b=unit_b,
+        supplier_a=supplier_a,
+        supplier_b=supplier_b,
+        site_a=site_a,
+        site_b=site_b,
         admin=make_user("admin@buyer.example", Role.ADMINISTRATOR, is_staff=True),
         staff_a=make_user("manager-a@buyer.example", Role.PROCUREMENT_MANAGER, unit=unit_a),
         staff_b=make_user("manager-b@buyer.example", Role.PROCUREMENT_MANAGER, unit=unit_b),

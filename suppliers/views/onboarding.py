@@ -42,11 +42,17 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
                 login(request, user, backend="django.contrib.auth.backends.ModelBackend")
                 messages.success(request, _("Welcome! Please complete your company profile and sites."))
                 return redirect("supplier:profile_edit")
-            messages.success(request, _("You have joined %(supplier)s. Please log in.") % {
-                "supplier": invitation.supplier.legal_name})
+            messages.success(
+                request,
+                _("You have joined %(supplier)s. Please log in.")
+                % {"supplier": invitation.supplier.legal_name},
+            )
             return redirect("login")
-    return render(request, "suppliers/invitation_accept.html", {"form": form, "invitation": invitation,
-                                                                "existing": existing})
+    return render(
+        request,
+        "suppliers/invitation_accept.html",
+        {"form": form, "invitation": invitation, "existing": existing},
+    )
 
 
 def registration_request(request: HttpRequest) -> HttpResponse:

@@ -35,14 +35,19 @@ def supplier_directory(request: HttpRequest) -> HttpResponse:
     page = Paginator(directory.qs, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    return render(request, "staff/supplier_directory.html", {
-        "filter": directory,
-        "page": page,
-        "query": query.urlencode(),
-        "can_write": access.staff_may_write(request.user),
-        "pending_registrations": RegistrationRequest.objects.visible_to(request.user)
-        .filter(status=RegistrationRequest.Status.PENDING).count(),
-    })
+    return render(
+        request,
+        "staff/supplier_directory.html",
+        {
+            "filter": directory,
+            "page": page,
+            "query": query.urlencode(),
+            "can_write": access.staff_may_write(request.user),
+            "pending_registrations": RegistrationRequest.objects.visible_to(request.user)
+            .filter(status=RegistrationRequest.Status.PENDING)
+            .count(),
+        },
+    )
 
 
 @staff_required
@@ -50,13 +55,33 @@ def supplier_export(request: HttpRequest, fmt: str) -> HttpResponse:
     if fmt not in EXPORT_FORMATS:
         raise Http404
     language = get_language() or "en"
-    header = [_("ID"), _("Legal name"), _("Local name"), _("Country"), _("DUNS"), _("Status"),
-              _("Buyer units"), _("Categories"), _("Sites"), _("Members"), _("Created")]
+    header = [
+        _("ID"),
+        _("Legal name"),
+        _("Local name"),
+        _("Country"),
+        _("DUNS"),
+        _("Status"),
+        _("Buyer units"),
+        _("Categories"),
+        _("Sites"),
+        _("Members"),
+        _("Created"),
+    ]
     rows = (
-        [s.pk, s.legal_name, s.local_name, s.country, s.duns, s.get_status_display(),
-         ", ".join(u.name for u in s.buyer_units.all()),
-         ", ".join(c.name_in(language) for c in s.categories.all()),
-         s.site_count, s.member_count, s.created_at.strftime("%Y-%m-%d")]
+        [
+            s.pk,
+            s.legal_name,
+            s.local_name,
+            s.country,
+            s.duns,
+            s.get_status_display(),
+            ", ".join(u.name for u in s.buyer_units.all()),
+            ", ".join(c.name_in(language) for c in s.categories.all()),
+            s.site_count,
+            s.member_count,
+            s.created_at.strftime("%Y-%m-%d"),
+        ]
         for s in _directory(request).qs.iterator(chunk_size=1000)
     )
     stamp = timezone.now().strftime("%Y%m%d")
@@ -77,12 +102,18 @@ def _visible_supplier(request: HttpRequest, supplier_pk: int) -> Supplier:
 @staff_required
 def supplier_detail(request: HttpRequest, supplier_pk: int) -> HttpResponse:
     supplier = _visible_supplier(request, supplier_pk)
-    return render(request, "staff/supplier_detail.html", {
-        "supplier": supplier,
-        "can_write": access.staff_may_write(request.user, supplier),
-        "invite_form": InvitationForm(initial={"role": "supplier_admin", "language": supplier_language(supplier)}),
-        **selectors.supplier_overview(supplier),
-    })
+    return render(
+        request,
+        "staff/supplier_detail.html",
+        {
+            "supplier": supplier,
+            "can_write": access.staff_may_write(request.user, supplier),
+            "invite_form": InvitationForm(
+                initial={"role": "supplier_admin", "language": supplier_language(supplier)}
+            ),
+            **selectors.supplier_overview(supplier),
+        },
+    )
 
 
 def supplier_language(supplier: Supplier) -> str:
@@ -108,7 +139,9 @@ def supplier_edit(request: HttpRequest, supplier_pk: int | None = None) -> HttpR
             supplier = services.supplier_create(buyer_units=units, categories=categories, **data)
             messages.success(request, _("Supplier created. Invite its first contact below."))
         else:
-            services.supplier_update_profile(supplier=supplier, by=request.user, data=data, categories=categories)
+            services.supplier_update_profile(
+                supplier=supplier, by=request.user, data=data, categories=categories
+            )
             supplier.buyer_units.set(units)
             messages.success(request, _("Supplier saved."))
         return redirect("staff:supplier_detail", supplier_pk=supplier.pk)
@@ -122,7 +155,9 @@ def supplier_invite(request: HttpRequest, supplier_pk: int) -> HttpResponse:
     form = InvitationForm(request.POST)
     if form.is_valid():
         try:
-            invitation = services.invitation_create(supplier=supplier, invited_by=request.user, **form.cleaned_data)
+            invitation = services.invitation_create(
+                supplier=supplier, invited_by=request.user, **form.cleaned_data
+            )
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         else:
@@ -140,10 +175,16 @@ def registration_list(request: HttpRequest) -> HttpResponse:
     if status in RegistrationRequest.Status.values:
         qs = qs.filter(status=status)
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "staff/registration_list.html", {
-        "page": page, "status": status, "statuses": RegistrationRequest.Status.choices,
-        "reject_form": RejectRegistrationForm(),
-    })
+    return render(
+        request,
+        "staff/registration_list.html",
+        {
+            "page": page,
+            "status": status,
+            "statuses": RegistrationRequest.Status.choices,
+            "reject_form": RejectRegistrationForm(),
+        },
+    )
 
 
 def _visible_registration(request: HttpRequest, registration_pk: int) -> RegistrationRequest:
@@ -160,8 +201,11 @@ def registration_approve(request: HttpRequest, registration_pk: int) -> HttpResp
         messages.error(request, " ".join(exc.messages))
         return redirect("staff:registration_list")
     send_invitation_email.delay_on_commit(invitation.pk)
-    messages.success(request, _("%(company)s approved; %(email)s has been invited.") % {
-        "company": registration.legal_name, "email": invitation.email})
+    messages.success(
+        request,
+        _("%(company)s approved; %(email)s has been invited.")
+        % {"company": registration.legal_name, "email": invitation.email},
+    )
     return redirect("staff:supplier_detail", supplier_pk=invitation.supplier_id)
 
 
@@ -174,7 +218,9 @@ def registration_reject(request: HttpRequest, registration_pk: int) -> HttpRespo
         messages.error(request, _("Please give a reason for the rejection."))
         return redirect("staff:registration_list")
     try:
-        services.registration_request_reject(registration=registration, by=request.user, note=form.cleaned_data["note"])
+        services.registration_request_reject(
+            registration=registration, by=request.user, note=form.cleaned_data["note"]
+        )
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:

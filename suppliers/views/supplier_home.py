@@ -46,7 +46,10 @@ def profile_edit(request: HttpRequest) -> HttpResponse:
     form = SupplierProfileForm(request.POST or None, instance=supplier)
     if request.method == "POST" and form.is_valid():
         services.supplier_update_profile(
-            supplier=supplier, by=request.user, data=form.cleaned_data, categories=form.cleaned_data["categories"]
+            supplier=supplier,
+            by=request.user,
+            data=form.cleaned_data,
+            categories=form.cleaned_data["categories"],
         )
         messages.success(request, _("Company profile saved."))
         return redirect("supplier:home")
@@ -86,7 +89,9 @@ def invitation_new(request: HttpRequest) -> HttpResponse:
     form = InvitationForm(request.POST or None, initial={"language": request.user.language})
     if request.method == "POST" and form.is_valid():
         try:
-            invitation = services.invitation_create(supplier=supplier, invited_by=request.user, **form.cleaned_data)
+            invitation = services.invitation_create(
+                supplier=supplier, invited_by=request.user, **form.cleaned_data
+            )
         except ValidationError as exc:
             form.add_error("email", exc)
         else:

@@ -55,10 +55,29 @@ def worker(tmp_path):
         "CELERY_TASK_ALWAYS_EAGER": "0",
     }
     process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "procurement_portal", "worker", "--pool", "solo",
-         "--queues", queue, "--hostname", f"{queue}@%h", "--loglevel", "INFO", "--without-gossip",
-         "--without-mingle"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "procurement_portal",
+            "worker",
+            "--pool",
+            "solo",
+            "--queues",
+            queue,
+            "--hostname",
+            f"{queue}@%h",
+            "--loglevel",
+            "INFO",
+            "--without-gossip",
+            "--without-mingle",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     app.conf.task_always_eager = False
     deadline = time.monotonic() + 60

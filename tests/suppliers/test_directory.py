@@ -21,7 +21,8 @@ def _names(response) -> list[str]:
 
 def _add_suppliers(world, count: int, **fields) -> None:
     suppliers = Supplier.objects.bulk_create(
-        Supplier(legal_name=f"Bulk Supplier {i:03d}", country=fields.get("country", "JP")) for i in range(count)
+        Supplier(legal_name=f"Bulk Supplier {i:03d}", country=fields.get("country", "JP"))
+        for i in range(count)
     )
     through = Supplier.buyer_units.through
     through.objects.bulk_create(through(supplier_id=s.pk, buyerunit_id=world.unit_a.pk) for s in suppliers)
@@ -72,7 +73,8 @@ def test_csv_export_follows_filters_and_escapes_formulas(world):
     world.supplier_a.local_name = "@SUM(1+1)"
     world.supplier_a.save()
     response = world.client_for(world.admin).get(
-        reverse("staff:supplier_export", kwargs={"fmt": "csv"}), {"country": "JP"})
+        reverse("staff:supplier_export", kwargs={"fmt": "csv"}), {"country": "JP"}
+    )
     assert response["Content-Type"].startswith("text/csv")
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert len(rows) == 2  # header + supplier A only
@@ -86,15 +88,17 @@ def test_xlsx_export_has_no_live_formulas(world):
     response = world.client_for(world.admin).get(reverse("staff:supplier_export", kwargs={"fmt": "xlsx"}))
     workbook = load_workbook(io.BytesIO(response.content))
     sheet = workbook.active
-    values = [row for row in sheet.iter_rows(values_only=True)]
+    values = list(sheet.iter_rows(values_only=True))
     assert values[0][1] == "Legal name"
     assert {v[1] for v in values[1:]} == {"Alpha Parts Ltd", "'=1+2"}
     assert all(cell.data_type != "f" for row in sheet.iter_rows() for cell in row)
 
 
 def test_unknown_export_format_is_404(world):
-    assert world.client_for(world.admin).get(
-        reverse("staff:supplier_export", kwargs={"fmt": "pdf"})).status_code == 404
+    assert (
+        world.client_for(world.admin).get(reverse("staff:supplier_export", kwargs={"fmt": "pdf"})).status_code
+        == 404
+    )
 
 
 def test_escape_cell_leaves_plain_values_alone():
@@ -108,18 +112,27 @@ def test_auditor_reads_but_cannot_create(world):
     client = world.client_for(world.auditor_a)
     assert client.get(DIRECTORY).status_code == 200
     assert client.get(reverse("staff:supplier_new")).status_code == 403
-    assert client.post(reverse("staff:supplier_invite", kwargs={"supplier_pk": world.supplier_a.pk}),
-                       {"email": "x@alpha.example", "role": "supplier_admin", "language": "en"}).status_code == 403
+    assert (
+        client.post(
+            reverse("staff:supplier_invite", kwargs={"supplier_pk": world.supplier_a.pk}),
+            {"email": "x@alpha.example", "role": "supplier_admin", "language": "en"},
+        ).status_code
+        == 403
+    )
     assert not world.supplier_a.invitations.filter(email="x@alpha.example").exists()
 
 
 def test_staff_creates_a_supplier_in_their_unit_only(world):
     client = world.client_for(world.staff_a)
-    response = client.post(reverse("staff:supplier_new"), {
-        "legal_name": "Epsilon Cables", "country": "vn", "buyer_units": [world.unit_b.pk]})
+    response = client.post(
+        reverse("staff:supplier_new"),
+        {"legal_name": "Epsilon Cables", "country": "vn", "buyer_units": [world.unit_b.pk]},
+    )
     assert response.status_code == 200  # unit B is not a choice for a unit-A manager
-    response = client.post(reverse("staff:supplier_new"), {
-        "legal_name": "Epsilon Cables", "country": "vn", "buyer_units": [world.unit_a.pk]})
+    response = client.post(
+        reverse("staff:supplier_new"),
+        {"legal_name": "Epsilon Cables", "country": "vn", "buyer_units": [world.unit_a.pk]},
+    )
     supplier = Supplier.objects.get(legal_name="Epsilon Cables")
     assert response["Location"] == reverse("staff:supplier_detail", kwargs={"supplier_pk": supplier.pk})
     assert supplier.country == "VN"

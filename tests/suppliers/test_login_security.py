@@ -33,8 +33,13 @@ def test_login_sets_the_users_language(world):
 def test_brute_force_locks_the_account_even_from_rotating_ips(world, settings):
     client = Client()
     for attempt in range(settings.AXES_FAILURE_LIMIT):
-        response = _login(client, world.sup_a.email, f"wrong-{attempt}",
-                          HTTP_X_FORWARDED_FOR=f"203.0.113.{attempt}", REMOTE_ADDR=f"198.51.100.{attempt}")
+        response = _login(
+            client,
+            world.sup_a.email,
+            f"wrong-{attempt}",
+            HTTP_X_FORWARDED_FOR=f"203.0.113.{attempt}",
+            REMOTE_ADDR=f"198.51.100.{attempt}",
+        )
     assert response.status_code == 429
     assert "locked" in response.content.decode()
     # The right password from yet another address is refused while locked.
@@ -87,8 +92,10 @@ def test_password_change_ends_other_sessions(world):
     _login(laptop, world.sup_a.email, PASSWORD)
     _login(phone, world.sup_a.email, PASSWORD)
     new_password = "Brand-New-Passphrase-77"
-    response = laptop.post(reverse("password_change"), {
-        "old_password": PASSWORD, "new_password1": new_password, "new_password2": new_password})
+    response = laptop.post(
+        reverse("password_change"),
+        {"old_password": PASSWORD, "new_password1": new_password, "new_password2": new_password},
+    )
     assert response.status_code == 302
     assert laptop.get(reverse("supplier:home")).status_code == 200  # the session that changed it stays
     assert phone.get(reverse("supplier:home")).status_code == 302  # every other session is signed out

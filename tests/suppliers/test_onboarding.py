@@ -29,9 +29,15 @@ def test_staff_invites_contact_who_registers_completes_profile_and_invites_colle
     staff = world.client_for(world.staff_a)
     # When they invite a contact for supplier A in Japanese
     with django_capture_on_commit_callbacks(execute=True):
-        response = staff.post(reverse("staff:supplier_invite", kwargs={"supplier_pk": world.supplier_a.pk}),
-                              {"email": "Hanako@Alpha.example", "full_name": "Hanako", "role": "supplier_admin",
-                               "language": "ja"})
+        response = staff.post(
+            reverse("staff:supplier_invite", kwargs={"supplier_pk": world.supplier_a.pk}),
+            {
+                "email": "Hanako@Alpha.example",
+                "full_name": "Hanako",
+                "role": "supplier_admin",
+                "language": "ja",
+            },
+        )
     assert response.status_code == 302
     # Then one e-mail goes out, in Japanese, with a working link
     assert len(mail.outbox) == 1
@@ -41,8 +47,9 @@ def test_staff_invites_contact_who_registers_completes_profile_and_invites_colle
 
     # The invitee opens the link and registers
     assert client.get(link).status_code == 200
-    response = client.post(link, {"full_name": "Hanako Yamada", "language": "ja",
-                                  "password1": PASSWORD, "password2": PASSWORD})
+    response = client.post(
+        link, {"full_name": "Hanako Yamada", "language": "ja", "password1": PASSWORD, "password2": PASSWORD}
+    )
     assert response.status_code == 302 and response["Location"] == reverse("supplier:profile_edit")
     user = User.objects.get(email="hanako@alpha.example")
     assert user.memberships.get().role == Role.SUPPLIER_ADMIN
@@ -50,21 +57,36 @@ def test_staff_invites_contact_who_registers_completes_profile_and_invites_colle
     assert client.get(link).status_code == 404
 
     # completes the company profile
-    response = client.post(reverse("supplier:profile_edit"), {
-        "legal_name": "Alpha Parts Ltd", "local_name": "アルファ部品", "country": "jp", "address": "1 Example, Tokyo",
-        "duns": "111-111-111", "tax_id": "", "website": "alpha.example"})
+    response = client.post(
+        reverse("supplier:profile_edit"),
+        {
+            "legal_name": "Alpha Parts Ltd",
+            "local_name": "アルファ部品",
+            "country": "jp",
+            "address": "1 Example, Tokyo",
+            "duns": "111-111-111",
+            "tax_id": "",
+            "website": "alpha.example",
+        },
+    )
     assert response.status_code == 302, response.context["form"].errors
     world.supplier_a.refresh_from_db()
     assert world.supplier_a.profile_completed_at is not None
     assert world.supplier_a.country == "JP" and world.supplier_a.website == "https://alpha.example"
     # adds a site
-    assert client.post(reverse("supplier:site_new"), {"name": "Osaka plant", "country": "JP", "address": "Osaka"}
-                       ).status_code == 302
+    assert (
+        client.post(
+            reverse("supplier:site_new"), {"name": "Osaka plant", "country": "JP", "address": "Osaka"}
+        ).status_code
+        == 302
+    )
     assert world.supplier_a.sites.filter(name="Osaka plant").exists()
     # and invites a colleague
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(reverse("supplier:invitation_new"),
-                    {"email": "colleague@alpha.example", "role": "supplier_contributor", "language": "en"})
+        client.post(
+            reverse("supplier:invitation_new"),
+            {"email": "colleague@alpha.example", "role": "supplier_contributor", "language": "en"},
+        )
     assert mail.outbox[-1].to == ["colleague@alpha.example"]
     assert Invitation.objects.get(email="colleague@alpha.example").status == Invitation.Status.PENDING
 
@@ -84,8 +106,9 @@ def test_tampered_token_is_refused(world, client):
 
 def test_new_invitation_replaces_the_pending_one(world):
     first = world.invitation_a
-    services.invitation_create(supplier=world.supplier_a, email=first.email, invited_by=world.sup_a,
-                               role=Role.SUPPLIER_CONTRIBUTOR)
+    services.invitation_create(
+        supplier=world.supplier_a, email=first.email, invited_by=world.sup_a, role=Role.SUPPLIER_CONTRIBUTOR
+    )
     first.refresh_from_db()
     assert first.status == Invitation.Status.REVOKED
 
@@ -99,7 +122,9 @@ def test_contributor_cannot_invite_or_edit(world):
 
 def test_weak_password_is_rejected_with_all_errors(world, client):
     link = reverse("invitation_accept", kwargs={"token": world.invitation_a_token})
-    response = client.post(link, {"full_name": "New", "language": "en", "password1": "12345", "password2": "12345"})
+    response = client.post(
+        link, {"full_name": "New", "language": "en", "password1": "12345", "password2": "12345"}
+    )
     assert response.status_code == 200
     errors = response.context["form"].errors["password1"]
     assert len(errors) >= 2  # too short AND entirely numeric / too common
@@ -108,15 +133,28 @@ def test_weak_password_is_rejected_with_all_errors(world, client):
 
 def test_last_supplier_admin_cannot_be_removed(world):
     membership = world.sup_a.memberships.get()
-    world.client_for(world.sup_a).post(reverse("supplier:member_remove", kwargs={"membership_pk": membership.pk}))
+    world.client_for(world.sup_a).post(
+        reverse("supplier:member_remove", kwargs={"membership_pk": membership.pk})
+    )
     assert Membership.objects.filter(pk=membership.pk).exists()
 
 
 def test_self_registration_is_approved_and_contact_invited(world, client, django_capture_on_commit_callbacks):
-    response = client.post(reverse("registration_request"), {
-        "legal_name": "Delta Coatings", "local_name": "德尔塔涂料", "country": "cn", "address": "Shanghai",
-        "duns": "", "contact_name": "Wang Fang", "contact_email": "wang@delta.example", "language": "zh-hans",
-        "buyer_unit": world.unit_a.pk, "message": "We supply paint."})
+    response = client.post(
+        reverse("registration_request"),
+        {
+            "legal_name": "Delta Coatings",
+            "local_name": "德尔塔涂料",
+            "country": "cn",
+            "address": "Shanghai",
+            "duns": "",
+            "contact_name": "Wang Fang",
+            "contact_email": "wang@delta.example",
+            "language": "zh-hans",
+            "buyer_unit": world.unit_a.pk,
+            "message": "We supply paint.",
+        },
+    )
     assert response.status_code == 200
     registration = RegistrationRequest.objects.get(legal_name="Delta Coatings")
     approve = reverse("staff:registration_approve", kwargs={"registration_pk": registration.pk})
@@ -140,7 +178,8 @@ def test_self_registration_rejected_with_reason(world, django_capture_on_commit_
     with django_capture_on_commit_callbacks(execute=True):
         world.client_for(world.staff_a).post(
             reverse("staff:registration_reject", kwargs={"registration_pk": world.registration_a.pk}),
-            {"note": "Not a supplier of ours."})
+            {"note": "Not a supplier of ours."},
+        )
     world.registration_a.refresh_from_db()
     assert world.registration_a.status == RegistrationRequest.Status.REJECTED
     assert world.registration_a.decided_by == world.staff_a

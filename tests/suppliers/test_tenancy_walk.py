@@ -15,8 +15,17 @@ from tests.conftest import World
 
 # Names reachable without logging in.
 PUBLIC = {
-    "home", "health", "login", "logout", "password_reset", "password_reset_done", "password_reset_confirm",
-    "password_reset_complete", "set_language", "registration_request", "invitation_accept",
+    "home",
+    "health",
+    "login",
+    "logout",
+    "password_reset",
+    "password_reset_done",
+    "password_reset_confirm",
+    "password_reset_complete",
+    "set_language",
+    "registration_request",
+    "invitation_accept",
 }
 # Names open to any logged-in user, about their own account only.
 ACCOUNT = {"password_change", "password_change_done"}
@@ -86,8 +95,13 @@ def _snapshot(world: World) -> tuple:
 
 def test_every_route_is_classified():
     """A new route must be public or live under the supplier or staff namespace (or be the API schema)."""
-    unclassified = [r.qualified for r in ROUTES
-                    if r.name not in PUBLIC | ACCOUNT and r.namespace not in (SUPPLIER_NS, STAFF_NS) and r.name != "api_schema"]
+    unclassified = [
+        r.qualified
+        for r in ROUTES
+        if r.name not in PUBLIC | ACCOUNT
+        and r.namespace not in (SUPPLIER_NS, STAFF_NS)
+        and r.name != "api_schema"
+    ]
     assert unclassified == []
     assert len(ROUTES) >= 25
 
@@ -108,7 +122,9 @@ def test_anonymous_is_sent_to_login(world, route):
         assert response["Location"].startswith(reverse("login"))
 
 
-@pytest.mark.parametrize("route", [r for r in ROUTES if r.namespace == SUPPLIER_NS], ids=lambda r: r.qualified)
+@pytest.mark.parametrize(
+    "route", [r for r in ROUTES if r.namespace == SUPPLIER_NS], ids=lambda r: r.qualified
+)
 def test_supplier_routes(world, route):
     url = _url(route, world)
     # Supplier A's own objects: allowed (405 only for POST-only actions opened with GET).
@@ -118,7 +134,10 @@ def test_supplier_routes(world, route):
     client_b = world.client_for(world.sup_b)
     if route.kwargs:
         assert client_b.get(url).status_code in (404, 405)
-        assert client_b.post(url, {"name": "hacked", "country": "XX", "email": "x@evil.example"}).status_code == 404
+        assert (
+            client_b.post(url, {"name": "hacked", "country": "XX", "email": "x@evil.example"}).status_code
+            == 404
+        )
     assert _snapshot(world) == before
     # Staff never use the supplier's own pages.
     assert world.client_for(world.staff_a).get(url).status_code in (403, 405)
@@ -137,7 +156,10 @@ def test_staff_routes(world, route):
         # Staff of another buyer unit: A's objects do not exist for them.
         client = world.client_for(world.staff_b)
         assert client.get(url).status_code in (404, 405)
-        assert client.post(url, {"legal_name": "hacked", "note": "x", "email": "x@evil.example"}).status_code == 404
+        assert (
+            client.post(url, {"legal_name": "hacked", "note": "x", "email": "x@evil.example"}).status_code
+            == 404
+        )
     assert _snapshot(world) == before
 
 
@@ -149,7 +171,9 @@ def test_admin_site_is_for_administrators_only(world):
 
 
 def test_export_never_contains_another_units_suppliers(world):
-    body = world.client_for(world.staff_b).get(reverse("staff:supplier_export", kwargs={"fmt": "csv"})).content
+    body = (
+        world.client_for(world.staff_b).get(reverse("staff:supplier_export", kwargs={"fmt": "csv"})).content
+    )
     text = body.decode("utf-8-sig")
     assert "Beta Metals Co" in text
     assert "Alpha Parts Ltd" not in text
