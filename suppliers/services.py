@@ -49,7 +49,11 @@ def supplier_create(
 
 @transaction.atomic
 def supplier_update_profile(
-    *, supplier: Supplier, by: User, data: dict[str, Any], categories: Iterable[SupplierCategory] | None = None
+    *,
+    supplier: Supplier,
+    by: User,
+    data: dict[str, Any],
+    categories: Iterable[SupplierCategory] | None = None,
 ) -> Supplier:
     if not access.may_manage_supplier(by, supplier):
         raise PermissionDenied
@@ -88,6 +92,7 @@ def site_delete(*, site: Site, by: User) -> None:
 
 
 # --- Invitations ----------------------------------------------------------------------------------
+
 
 @transaction.atomic
 def invitation_create(
@@ -183,6 +188,7 @@ def membership_remove(*, membership: Membership, by: User) -> None:
 
 
 # --- Self-registration ----------------------------------------------------------------------------
+
 
 def registration_request_submit(**fields: Any) -> RegistrationRequest:
     request = RegistrationRequest(**fields)
