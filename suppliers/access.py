@@ -107,35 +107,30 @@ def forget_viewer(user: Any) -> None:
 # --- What a user may see --------------------------------------------------------------------------
 
 
-def scope_suppliers(qs: Q_, user: Any) -> Q_:
-    """Restrict a Supplier queryset to what USER may see."""
+def _scoped(qs: Q_, user: Any, supplier_id_field: str) -> Q_:
     viewer = viewer_for(user)
     if not viewer.is_authenticated:
         return qs.none()
     if viewer.sees_whole_group:
         return qs
-    if viewer.is_supplier and not viewer.unit_roles:
-        return qs.filter(pk=viewer.supplier_id)
     if viewer.unit_roles:
         # A subquery rather than a join: a supplier in two of the user's units must appear once.
-        through = qs.model.buyer_units.through
+        through = apps.get_model("suppliers", "Supplier").buyer_units.through
         in_units = through.objects.filter(buyerunit_id__in=list(viewer.unit_roles)).values("supplier_id")
-        return qs.filter(pk__in=in_units)
+        return qs.filter(**{f"{supplier_id_field}__in": in_units})
+    if viewer.is_supplier:
+        return qs.filter(**{supplier_id_field: viewer.supplier_id})
     return qs.none()
+
+
+def scope_suppliers(qs: Q_, user: Any) -> Q_:
+    """Restrict a Supplier queryset to what USER may see."""
+    return _scoped(qs, user, "pk")
 
 
 def scope_by_supplier(qs: Q_, user: Any, supplier_field: str = "supplier") -> Q_:
     """Restrict a queryset of rows that belong to a supplier through SUPPLIER_FIELD."""
-    viewer = viewer_for(user)
-    if not viewer.is_authenticated:
-        return qs.none()
-    if viewer.sees_whole_group:
-        return qs
-    if viewer.is_supplier and not viewer.unit_roles:
-        return qs.filter(**{f"{supplier_field}_id": viewer.supplier_id})
-    supplier_model = apps.get_model("suppliers", "Supplier")
-    visible = scope_suppliers(supplier_model.objects.all(), user).values("pk")
-    return qs.filter(**{f"{supplier_field}__in": visible})
+    return _scoped(qs, user, f"{supplier_field}_id")
 
 
 def scope_memberships(qs: Q_, user: Any) -> Q_:
