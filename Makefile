@@ -16,7 +16,7 @@ install: $(STAMP)
 
 # Start the portal with demo data on SQLite, Celery tasks eager, at http://127.0.0.1:8000
 run: $(STAMP)
-	DEBUG=1 $(PY) manage.py migrate --no-input
+	DEBUG=1 $(PY) manage.py migrate --no-input -v 0
 	DEBUG=1 $(PY) manage.py compile_translations
 	DEBUG=1 $(PY) manage.py load_reference_data
 	DEBUG=1 $(PY) manage.py seed_demo

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import translation
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
@@ -20,6 +22,10 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
     invitation = services.invitation_from_token(token)
     if invitation is None:
         return render(request, "suppliers/invitation_invalid.html", status=404)
+    if settings.LANGUAGE_COOKIE_NAME not in request.COOKIES:
+        # A first-time visitor has no language choice yet: greet them in the invitation's language.
+        translation.activate(invitation.language)
+        request.LANGUAGE_CODE = invitation.language
     existing = User.objects.filter(email__iexact=invitation.email).exists()
     form = AcceptInvitationForm(
         request.POST or None,

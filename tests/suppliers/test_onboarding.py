@@ -192,3 +192,12 @@ def test_invitation_email_is_sent_once_even_if_the_task_runs_twice(world, task_r
     results = [send_invitation_email(world.invitation_a.pk) for _ in range(task_runs)]
     assert results[0] == "sent" and all(r == "skipped" for r in results[1:])
     assert len(mail.outbox) == 1
+
+
+def test_invitation_page_greets_a_first_visitor_in_the_invitations_language(world, client):
+    world.invitation_a.language = "zh-hans"
+    world.invitation_a.save()
+    link = reverse("invitation_accept", kwargs={"token": world.invitation_a_token})
+    assert '<html lang="zh-hans">' in client.get(link).content.decode()
+    client.cookies["django_language"] = "en"
+    assert '<html lang="en">' in client.get(link).content.decode()
