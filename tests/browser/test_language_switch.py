@@ -18,6 +18,14 @@ def _ja(text: str) -> str:
     return translated
 
 
+def log_in(page, base_url: str, email: str, landing: str) -> None:
+    page.goto(f"{base_url}/accounts/login/")
+    page.locator("#id_username").fill(email)
+    page.locator("#id_password").fill(PASSWORD)
+    page.locator("button[type=submit]", has_text="Log in").click()
+    page.wait_for_url(f"{base_url}{landing}")
+
+
 def test_supplier_logs_in_switches_to_japanese_and_it_sticks(live_server, page, world):
     page.goto(f"{live_server.url}/")
     page.get_by_label("E-mail address").fill(world.sup_a.email)
@@ -39,21 +47,13 @@ def test_supplier_logs_in_switches_to_japanese_and_it_sticks(live_server, page, 
     page.get_by_role("button", name=_ja("Log out")).click()
     fresh = page.context.browser.new_context(locale="en-US")
     other = fresh.new_page()
-    other.goto(f"{live_server.url}/accounts/login/")
-    other.locator("#id_username").fill(world.sup_a.email)
-    other.locator("#id_password").fill(PASSWORD)
-    other.locator("button[type=submit]", has_text="Log in").click()
-    other.wait_for_url(f"{live_server.url}/supplier/")
+    log_in(other, live_server.url, world.sup_a.email, "/supplier/")
     assert other.get_by_role("heading", name=_ja("Sites")).is_visible()
     fresh.close()
 
 
 def test_staff_directory_in_chinese(live_server, page, world):
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.locator("#id_username").fill(world.staff_a.email)
-    page.locator("#id_password").fill(PASSWORD)
-    page.locator("button[type=submit]", has_text="Log in").click()
-    page.wait_for_url(f"{live_server.url}/staff/suppliers/")
+    log_in(page, live_server.url, world.staff_a.email, "/staff/suppliers/")
     page.get_by_label("Language").select_option("zh-hans")
     page.wait_for_load_state("networkidle")
     with translation.override("zh-hans"):
