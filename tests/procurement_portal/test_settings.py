@@ -68,6 +68,14 @@ def test_secret_key_is_required_when_debug_is_off():
     assert "SECRET_KEY must be set" in result.stderr
 
 
+def test_configuration_error_is_one_clear_line_not_a_traceback():
+    result = _manage("migrate")
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "Configuration error: SECRET_KEY must be set when DEBUG is off (set DEBUG=1 for local development)."
+    ]
+
+
 def test_debug_mode_runs_without_a_secret():
     result = _manage("check", DEBUG="1")
     assert result.returncode == 0, result.stderr
