@@ -84,13 +84,24 @@ class SubstanceGroup(models.Model):
         return f"{self.code} {self.name.get('en', '')}"
 
 
-class GroupMember(models.Model):
-    """A substance named as a member of a group (the explicit CAS list)."""
+class NamedSubstance(models.Model):
+    """A substance as the reference files name it: CAS number, name and formula."""
 
-    group = models.ForeignKey(SubstanceGroup, on_delete=models.CASCADE, related_name="members")
     cas = models.CharField(_("CAS number"), max_length=12, db_index=True)
     name = models.CharField(_("name"), max_length=300)
     formula = models.CharField(_("formula"), max_length=100, blank=True)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{self.cas} {self.name}"
+
+
+class GroupMember(NamedSubstance):
+    """A substance named as a member of a group (the explicit CAS list)."""
+
+    group = models.ForeignKey(SubstanceGroup, on_delete=models.CASCADE, related_name="members")
     element_mass_fraction = models.FloatField(
         _("mass fraction of the counted element"), null=True, blank=True
     )
@@ -99,9 +110,6 @@ class GroupMember(models.Model):
         verbose_name = _("group member")
         verbose_name_plural = _("group members")
         constraints = [models.UniqueConstraint(fields=["group", "cas"], name="member_cas_unique_per_group")]
-
-    def __str__(self) -> str:
-        return f"{self.cas} {self.name}"
 
 
 class Exemption(models.Model):
@@ -127,19 +135,13 @@ class Exemption(models.Model):
         return f"{self.list_name} {self.item}"
 
 
-class ControlledSubstance(models.Model):
+class ControlledSubstance(NamedSubstance):
     """Ozone-depleting substances (Class I / II) and fluorinated greenhouse gases."""
 
     register = models.CharField(_("register"), max_length=20)
-    cas = models.CharField(_("CAS number"), max_length=12, db_index=True)
-    name = models.CharField(_("name"), max_length=300)
-    formula = models.CharField(_("formula"), max_length=100, blank=True)
     group = models.CharField(_("class or group"), max_length=60, blank=True)
 
     class Meta:
         verbose_name = _("controlled substance")
         verbose_name_plural = _("controlled substances")
         constraints = [models.UniqueConstraint(fields=["register", "cas"], name="controlled_cas_unique")]
-
-    def __str__(self) -> str:
-        return f"{self.cas} {self.name}"

@@ -56,15 +56,6 @@ class Viewer:
     def sees_whole_group(self) -> bool:
         return self.is_superuser or Role.ADMINISTRATOR in self.group_roles
 
-    @property
-    def staff_roles(self) -> frozenset[str]:
-        roles = set(self.group_roles)
-        for unit_roles in self.unit_roles.values():
-            roles |= unit_roles
-        if self.is_superuser:
-            roles.add(Role.ADMINISTRATOR)
-        return frozenset(roles)
-
 
 def viewer_for(user: Any) -> Viewer:
     """Return (and cache on the user object) the Viewer for USER."""
@@ -133,6 +124,12 @@ def scope_by_supplier(qs: Q_, user: Any, supplier_field: str = "supplier") -> Q_
     return _scoped(qs, user, f"{supplier_field}_id")
 
 
+def buyer_unit_ids_visible_to(user: Any) -> frozenset[int] | None:
+    """The buyer units USER works for, or None when they see the whole group."""
+    viewer = viewer_for(user)
+    return None if viewer.sees_whole_group else frozenset(viewer.unit_roles)
+
+
 def scope_memberships(qs: Q_, user: Any) -> Q_:
     """Supplier memberships follow their supplier; staff memberships are visible to administrators."""
     viewer = viewer_for(user)
@@ -160,10 +157,6 @@ def is_staff_user(user: Any) -> bool:
 
 def is_supplier_user(user: Any) -> bool:
     return viewer_for(user).is_supplier
-
-
-def is_supplier_admin(user: Any) -> bool:
-    return viewer_for(user).supplier_role == Role.SUPPLIER_ADMIN
 
 
 def staff_may_write(user: Any, supplier: Supplier | None = None) -> bool:

@@ -252,10 +252,6 @@ class Membership(models.Model):
         where = self.supplier or self.buyer_unit or _("whole group")
         return f"{self.user} - {self.get_role_display()} - {where}"
 
-    @property
-    def is_supplier_role(self) -> bool:
-        return self.role in SUPPLIER_ROLES
-
 
 class Invitation(models.Model):
     """A single-use, expiring link that lets a person join a supplier.

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
 from suppliers.models import BuyerGroup, BuyerUnit, Membership, Site, Supplier, SupplierCategory, User
 
@@ -72,8 +73,6 @@ def load_demo() -> list[tuple[str, str, str]]:
         supplier.buyer_units.set([units[code] for code in spec["units"]])
         supplier.categories.set([categories[code] for code in spec["categories"]])
         if supplier.profile_completed_at is None:
-            from django.utils import timezone
-
             supplier.profile_completed_at = timezone.now()
             supplier.save(update_fields=["profile_completed_at"])
         for site in spec["sites"]:

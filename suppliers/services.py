@@ -54,7 +54,9 @@ def supplier_update_profile(
     by: User,
     data: dict[str, Any],
     categories: Iterable[SupplierCategory] | None = None,
+    buyer_units: Iterable[BuyerUnit] | None = None,
 ) -> Supplier:
+    """Save the company profile; BUYER_UNITS (staff only) replaces the units the editor works for."""
     if not access.may_manage_supplier(by, supplier):
         raise PermissionDenied
     for name in PROFILE_FIELDS:
@@ -67,7 +69,22 @@ def supplier_update_profile(
     supplier.save()
     if categories is not None:
         supplier.categories.set(list(categories))
+    if buyer_units is not None:
+        _set_buyer_units(supplier=supplier, by=by, chosen=buyer_units)
     return supplier
+
+
+def _set_buyer_units(*, supplier: Supplier, by: User, chosen: Iterable[BuyerUnit]) -> None:
+    # An editor only decides for the units they work for: links to other units are kept, not dropped
+    # because the form could not show them.
+    editable = access.buyer_unit_ids_visible_to(by)
+    if editable is None:
+        supplier.buyer_units.set(list(chosen))
+        return
+    if not access.is_staff_user(by):
+        raise PermissionDenied
+    kept = [u.pk for u in supplier.buyer_units.all() if u.pk not in editable]
+    supplier.buyer_units.set(kept + [u.pk for u in chosen if u.pk in editable])
 
 
 def site_save(*, supplier: Supplier, by: User, data: dict[str, Any], site: Site | None = None) -> Site:

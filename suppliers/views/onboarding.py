@@ -6,7 +6,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import translation
@@ -64,7 +63,6 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
 def registration_request(request: HttpRequest) -> HttpResponse:
     form = RegistrationRequestForm(request.POST or None, initial={"language": get_language()})
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            services.registration_request_submit(**form.cleaned_data)
+        services.registration_request_submit(**form.cleaned_data)
         return render(request, "suppliers/registration_thanks.html")
     return render(request, "suppliers/registration_request.html", {"form": form})

@@ -99,21 +99,26 @@ def _visible_supplier(request: HttpRequest, supplier_pk: int) -> Supplier:
     return get_object_or_404(Supplier.objects.visible_to(request.user), pk=supplier_pk)
 
 
-@staff_required
-def supplier_detail(request: HttpRequest, supplier_pk: int) -> HttpResponse:
-    supplier = _visible_supplier(request, supplier_pk)
+def _detail_page(request: HttpRequest, supplier: Supplier, invite_form: InvitationForm | None = None):
+    if invite_form is None:
+        invite_form = InvitationForm(
+            initial={"role": "supplier_admin", "language": supplier_language(supplier)}
+        )
     return render(
         request,
         "staff/supplier_detail.html",
         {
             "supplier": supplier,
             "can_write": access.staff_may_write(request.user, supplier),
-            "invite_form": InvitationForm(
-                initial={"role": "supplier_admin", "language": supplier_language(supplier)}
-            ),
+            "invite_form": invite_form,
             **selectors.supplier_overview(supplier),
         },
     )
+
+
+@staff_required
+def supplier_detail(request: HttpRequest, supplier_pk: int) -> HttpResponse:
+    return _detail_page(request, _visible_supplier(request, supplier_pk))
 
 
 def supplier_language(supplier: Supplier) -> str:
@@ -126,12 +131,10 @@ def supplier_edit(request: HttpRequest, supplier_pk: int | None = None) -> HttpR
     if not access.staff_may_write(request.user, supplier):
         raise PermissionDenied
     form = StaffSupplierForm(request.POST or None, instance=supplier)
-    # Staff can only attach a supplier to units they can see.
-    viewer = access.viewer_for(request.user)
-    if not viewer.sees_whole_group:
-        form.fields["buyer_units"].queryset = form.fields["buyer_units"].queryset.filter(
-            pk__in=list(viewer.unit_roles)
-        )
+    # Staff can only attach a supplier to units they work for.
+    unit_ids = access.buyer_unit_ids_visible_to(request.user)
+    if unit_ids is not None:
+        form.fields["buyer_units"].queryset = form.fields["buyer_units"].queryset.filter(pk__in=unit_ids)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         categories, units = data.pop("categories"), data.pop("buyer_units")
@@ -140,9 +143,8 @@ def supplier_edit(request: HttpRequest, supplier_pk: int | None = None) -> HttpR
             messages.success(request, _("Supplier created. Invite its first contact below."))
         else:
             services.supplier_update_profile(
-                supplier=supplier, by=request.user, data=data, categories=categories
+                supplier=supplier, by=request.user, data=data, categories=categories, buyer_units=units
             )
-            supplier.buyer_units.set(units)
             messages.success(request, _("Supplier saved."))
         return redirect("staff:supplier_detail", supplier_pk=supplier.pk)
     return render(request, "staff/supplier_form.html", {"form": form, "supplier": supplier})
@@ -159,13 +161,13 @@ def supplier_invite(request: HttpRequest, supplier_pk: int) -> HttpResponse:
                 supplier=supplier, invited_by=request.user, **form.cleaned_data
             )
         except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
+            form.add_error("email", exc)
         else:
             send_invitation_email.delay_on_commit(invitation.pk)
             messages.success(request, _("Invitation sent to %(email)s.") % {"email": invitation.email})
-    else:
-        messages.error(request, _("The invitation was not sent: check the e-mail address."))
-    return redirect("staff:supplier_detail", supplier_pk=supplier.pk)
+            return redirect("staff:supplier_detail", supplier_pk=supplier.pk)
+    # Show the form again with what was typed and the error next to the field.
+    return _detail_page(request, supplier, form)
 
 
 @staff_required

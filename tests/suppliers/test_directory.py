@@ -136,3 +136,15 @@ def test_staff_creates_a_supplier_in_their_unit_only(world):
     supplier = Supplier.objects.get(legal_name="Epsilon Cables")
     assert response["Location"] == reverse("staff:supplier_detail", kwargs={"supplier_pk": supplier.pk})
     assert supplier.country == "VN"
+
+
+def test_editing_keeps_buyer_units_the_editor_cannot_see(world):
+    # Given a supplier of both units, edited by a manager of unit A only
+    world.supplier_a.buyer_units.add(world.unit_b)
+    response = world.client_for(world.staff_a).post(
+        reverse("staff:supplier_edit", kwargs={"supplier_pk": world.supplier_a.pk}),
+        {"legal_name": "Alpha Parts Ltd", "country": "JP", "buyer_units": [world.unit_a.pk]},
+    )
+    assert response.status_code == 302
+    # Then unit B's relationship survives the save
+    assert set(world.supplier_a.buyer_units.all()) == {world.unit_a, world.unit_b}

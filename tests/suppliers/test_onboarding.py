@@ -201,3 +201,18 @@ def test_invitation_page_greets_a_first_visitor_in_the_invitations_language(worl
     assert '<html lang="zh-hans">' in client.get(link).content.decode()
     client.cookies["django_language"] = "en"
     assert '<html lang="en">' in client.get(link).content.decode()
+
+
+def test_failed_staff_invitation_keeps_what_was_typed(world):
+    # Given an address that already belongs to another supplier
+    response = world.client_for(world.staff_a).post(
+        reverse("staff:supplier_invite", kwargs={"supplier_pk": world.supplier_a.pk}),
+        {"email": world.sup_b.email, "full_name": "Typed Name", "role": "supplier_admin", "language": "ja"},
+    )
+    # Then the page shows the error by the field and keeps the input; nothing is created
+    assert response.status_code == 200
+    form = response.context["invite_form"]
+    assert "already belongs to a supplier" in form.errors["email"][0]
+    assert 'value="Typed Name"' in response.content.decode()
+    assert not Invitation.objects.filter(email=world.sup_b.email).exists()
+    assert mail.outbox == []
