@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install lint migrations-check messages lock clean
+.PHONY: run test install lint migrations-check messages lock clean bench-directory
 
 $(STAMP): requirements.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -43,3 +43,7 @@ lock: $(STAMP)
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles
+
+# Benchmarks print figures; they never run inside the test suite.
+bench-directory: $(STAMP)
+	$(PY) bench/directory.py
