@@ -3,8 +3,9 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
+from chemicals import urls as chemicals_urls
 from procurement_portal.views import health
-from suppliers.urls import staff_patterns, supplier_patterns
+from suppliers import urls as suppliers_urls
 from suppliers.views import accounts, onboarding
 
 urlpatterns = [
@@ -41,8 +42,12 @@ urlpatterns = [
     path("language/", accounts.set_language, name="set_language"),
     path("register/", onboarding.registration_request, name="registration_request"),
     path("invitations/<str:token>/", onboarding.invitation_accept, name="invitation_accept"),
-    path("supplier/", include(supplier_patterns)),
-    path("staff/", include(staff_patterns)),
+    # Each app contributes pages to the two namespaces; the tenancy rule is per namespace.
+    path(
+        "supplier/",
+        include((suppliers_urls.supplier_urlpatterns + chemicals_urls.supplier_urlpatterns, "supplier")),
+    ),
+    path("staff/", include((suppliers_urls.staff_urlpatterns + chemicals_urls.staff_urlpatterns, "staff"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
     path("admin/", admin.site.urls),
 ]
