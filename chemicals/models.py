@@ -136,12 +136,22 @@ class Exemption(models.Model):
 
 
 class ControlledSubstance(NamedSubstance):
-    """Ozone-depleting substances (Class I / II) and fluorinated greenhouse gases."""
+    """Entries of whole registers that a group refers to: ozone-depleting substances (Class I / II),
+    fluorinated greenhouse gases and the REACH SVHC candidate list."""
 
     register = models.CharField(_("register"), max_length=20)
     group = models.CharField(_("class or group"), max_length=60, blank=True)
+    # The SVHC candidate list identifies some entries by EC number only, and dates each inclusion.
+    ec_number = models.CharField(_("EC number"), max_length=12, blank=True)
+    listed_on = models.DateField(_("listed on"), null=True, blank=True)
+    reason = models.CharField(_("reason for inclusion"), max_length=300, blank=True)
+    source = models.CharField(_("source"), max_length=200, blank=True)
 
     class Meta:
         verbose_name = _("controlled substance")
         verbose_name_plural = _("controlled substances")
-        constraints = [models.UniqueConstraint(fields=["register", "cas"], name="controlled_cas_unique")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["register", "cas", "ec_number", "name"], name="controlled_entry_unique"
+            )
+        ]

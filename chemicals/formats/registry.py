@@ -1,0 +1,83 @@
+"""The one place that knows every format: detection order and the upload entry point.
+
+Adding a format is "add a module, register a line": XML formats go into XML_FORMATS (first match
+wins, so the refusals that recognise broad families come after the readers), container formats are
+chosen in read_upload().
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from chemicals.formats import chemsherpa, refused
+from chemicals.formats.base import ParseResult, XmlFormat
+from chemicals.formats.safe_input import InputRejected, Limits, is_zip, parse_xml, xml_documents
+from chemicals.problems import ERROR, Problem
+
+XML_FORMATS: tuple[XmlFormat, ...] = (
+    chemsherpa.FORMAT,
+    refused.ChemSherpaV1(),
+    refused.GenericIec62474(),
+    refused.JampAis(),
+    refused.Ipc1752(),
+    refused.Unknown(),
+)
+
+# chemSHERPA forbids passing on the tool's temporary save files (SHAI_Temp / SHCI_Temp).
+_TEMPORARY = re.compile(r"(^|[/_])SH[AC]I_?Temp", re.IGNORECASE)
+
+
+def rejection(exc: InputRejected) -> Problem:
+    return Problem(
+        exc.code, ERROR, {"detail": str(exc.message)}, source=exc.location.split(":")[0], line=exc.line
+    )
+
+
+def read_xml(data: bytes, *, source: str) -> ParseResult:
+    try:
+        root = parse_xml(data, name=source)
+    except InputRejected as exc:
+        return ParseResult(problems=[rejection(exc)])
+    for fmt in XML_FORMATS:
+        if fmt.recognises(root):
+            return fmt.read(root, source=source)
+    raise AssertionError("refused.Unknown recognises every document")
+
+
+def read_upload(
+    data: bytes,
+    *,
+    name: str,
+    limits: Limits | None = None,
+    on_document: Callable[[int, int], None] | None = None,
+) -> ParseResult:
+    """Every product and every problem of an uploaded file (bare XML, .shai/.shci ZIP or .xlsx)."""
+    if _TEMPORARY.search(name):
+        return ParseResult(problems=[Problem("format.temporary_file", ERROR, {"name": name}, source=name)])
+    try:
+        if is_zip(data) and _is_workbook(data):
+            from chemicals.formats import xlsx_template
+
+            return xlsx_template.read(data, name=name, limits=limits)
+        documents = xml_documents(data, name=name, limits=limits)
+    except InputRejected as exc:
+        return ParseResult(problems=[rejection(exc)])
+    result = ParseResult()
+    for index, (member, content) in enumerate(documents, start=1):
+        source = name if member == name else f"{name}/{member}"
+        result.extend(read_xml(content, source=source))
+        if on_document:
+            on_document(index, len(documents))
+    return result
+
+
+def _is_workbook(data: bytes) -> bool:
+    import io
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            return "xl/workbook.xml" in archive.namelist()
+    except zipfile.BadZipFile:
+        return False
