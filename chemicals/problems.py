@@ -75,6 +75,10 @@ MESSAGES: dict[str, Any] = {
     ),
     "part_number.missing": _("The product has no part number."),
     "part_number.duplicate": _("Part number %(part_number)s is declared more than once in this upload."),
+    "declaration.failed": _(
+        "The portal could not read this file because of an internal error. Nothing was stored; "
+        "the support team has been told. Please try again later."
+    ),
     "exemption.unknown": _("Exemption %(item)s of %(list)s is not known to the portal."),
     "exemption.expired": _("Exemption %(item)s of %(list)s expired on %(date)s."),
 }

@@ -16,7 +16,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from procurement_portal.env import env_bool, env_int, env_list, env_str
+from procurement_portal.env import env_bool, env_float, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -168,6 +168,8 @@ MAX_UPLOAD_BYTES = env_int("MAX_UPLOAD_BYTES", 50 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FILES = 20
+# How far a part's declared mass may differ from the sum of its contents before a warning (percent).
+MASS_BALANCE_TOLERANCE_PERCENT = env_float("MASS_BALANCE_TOLERANCE_PERCENT", 1.0)
 
 # --- Languages ------------------------------------------------------------------------------------
 LANGUAGE_CODE = "en"
@@ -238,6 +240,13 @@ CELERY_RESULT_EXPIRES = 60 * 60 * 24
 CELERY_TASK_TRACK_STARTED = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# Fixed schedules live here (the database scheduler adds them); work stuck by a lost worker is re-queued.
+CELERY_BEAT_SCHEDULE = {
+    "chemicals.requeue_stale_declarations": {
+        "task": "chemicals.requeue_stale_declarations",
+        "schedule": 10 * 60,
+    },
+}
 
 # --- REST API -------------------------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -32,3 +32,10 @@ class MembershipQuerySet(models.QuerySet):
 class RegistrationRequestQuerySet(models.QuerySet):
     def visible_to(self, user: Any) -> RegistrationRequestQuerySet:
         return access.scope_registration_requests(self, user)
+
+
+class SupplierOwnedQuerySet(models.QuerySet):
+    """For models of other apps that hang off a supplier through a `supplier` foreign key."""
+
+    def visible_to(self, user: Any) -> SupplierOwnedQuerySet:
+        return access.scope_by_supplier(self, user)

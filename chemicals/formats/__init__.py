@@ -1,0 +1,1 @@
+"""Declaration formats: one pure module per format, registered in chemicals/formats/registry.py."""

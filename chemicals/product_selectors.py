@@ -1,0 +1,170 @@
+"""Reads over stored products: lists for the pages and the stored tree rebuilt as plain data."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+
+from chemicals import composition as tree
+from chemicals.models import Declaration, Material, Product, ProductPart, SubstanceEntry
+
+
+def product_list(user: Any, *, current_only: bool = True) -> QuerySet[Product]:
+    qs = Product.objects.visible_to(user).select_related("supplier")
+    if current_only:
+        qs = qs.filter(is_current=True)
+    return qs.annotate(substance_total=Count("substance_entries"))
+
+
+def declaration_list(user: Any) -> QuerySet[Declaration]:
+    return Declaration.objects.visible_to(user).select_related("supplier", "uploaded_by")
+
+
+def product_revisions(product: Product) -> QuerySet[Product]:
+    return Product.objects.filter(supplier_id=product.supplier_id, part_number=product.part_number).order_by(
+        "-revision"
+    )
+
+
+def _exemptions(rows: list[dict[str, str]]) -> list[tree.Exemption]:
+    return [
+        tree.Exemption(
+            list_authority=r.get("authority", ""),
+            list_identity=r.get("list", ""),
+            list_version=r.get("version", ""),
+            identity=r.get("identity", ""),
+            reg_index=r.get("item", ""),
+            description=r.get("description", ""),
+        )
+        for r in rows
+    ]
+
+
+def _substance(row: SubstanceEntry) -> tree.Substance:
+    return tree.Substance(
+        identifier=row.identifier,
+        name=row.name,
+        mass_percent=row.mass_percent,
+        mass_mg=row.mass_mg if row.mass_percent is None else None,
+        intentional=row.intentional,
+        exemptions=_exemptions(row.exemptions),
+        comment=row.comment,
+        description_of_use=row.description_of_use,
+        location=row.location,
+    )
+
+
+def product_tree(product: Product) -> tree.Product:
+    """The stored revision as a composition tree (four queries, whatever its size)."""
+    parts = list(ProductPart.objects.filter(product=product).order_by("depth", "position"))
+    materials = list(Material.objects.filter(product=product).order_by("position", "pk"))
+    substances = list(SubstanceEntry.objects.filter(product=product).order_by("position", "pk"))
+
+    by_material: dict[int, list[tree.Substance]] = defaultdict(list)
+    by_part: dict[int | None, list[tree.Substance]] = defaultdict(list)
+    for row in substances:
+        if row.material_id:
+            by_material[row.material_id].append(_substance(row))
+        else:
+            by_part[row.part_id].append(_substance(row))
+    materials_by_part: dict[int | None, list[tree.Material]] = defaultdict(list)
+    for m in materials:
+        materials_by_part[m.part_id].append(
+            tree.Material(
+                name=m.name,
+                mass_mg=m.mass_mg,
+                declared_mass=m.declared_mass,
+                code=m.code,
+                material_class=m.material_class,
+                use_code=m.use_code,
+                is_packaging=m.is_packaging,
+                is_article=m.is_article,
+                comment=m.comment,
+                substances=by_material[m.pk],
+                location=m.location,
+            )
+        )
+    nodes: dict[int, tree.Part] = {}
+    top: list[tree.Part] = []
+    for p in parts:  # ordered by depth: a parent is always built before its children
+        node = tree.Part(
+            name=p.name,
+            identifier=p.identifier,
+            number_of_units=p.number_of_units,
+            mass_mg=p.mass_mg,
+            declared_mass=p.declared_mass,
+            is_article=p.is_article,
+            comment=p.comment,
+            materials=materials_by_part[p.pk],
+            substances=by_part[p.pk],
+            location=p.location,
+        )
+        nodes[p.pk] = node
+        if p.parent_id is None:
+            top.append(node)
+        else:
+            nodes[p.parent_id].parts.append(node)
+    return tree.Product(
+        part_number=product.part_number,
+        name=product.name,
+        version=product.version,
+        unit_type=product.unit_type,
+        mass_mg=product.mass_mg,
+        declared_mass=product.declared_mass,
+        buyer_part_number=product.buyer_part_number,
+        kind=product.kind,
+        is_article=product.is_article,
+        effective_date=product.effective_date,
+        parts=top,
+        materials=materials_by_part[None],
+        substances=by_part[None],
+        comment=product.comment,
+        versions=product.versions,
+    )
+
+
+def tree_rows(product: Product) -> list[dict[str, Any]]:
+    """The stored tree flattened in display order, each row with its depth and per-product quantity."""
+    data = product_tree(product)
+    rows: list[dict[str, Any]] = []
+
+    def add_materials(materials: list[tree.Material], depth: int, units: Decimal) -> None:
+        for m in materials:
+            rows.append({"type": "material", "node": m, "depth": depth, "units": units})
+            for s in m.substances:
+                share = None
+                if m.mass_mg is not None and s.mass_percent is not None:
+                    share = m.mass_mg * s.mass_percent / 100 * units
+                elif s.mass_mg is not None:
+                    share = s.mass_mg * units
+                rows.append({"type": "substance", "node": s, "depth": depth + 1, "product_mass_mg": share})
+
+    def add_parts(parts: list[tree.Part], depth: int, units: Decimal) -> None:
+        for p in parts:
+            here = units * p.number_of_units
+            rows.append(
+                {
+                    "type": "part",
+                    "node": p,
+                    "depth": depth,
+                    "units": here,
+                    "rollup_mg": tree.part_rollup_mg(p),
+                }
+            )
+            for s in p.substances:
+                rows.append({"type": "substance", "node": s, "depth": depth + 1, "product_mass_mg": None})
+            add_materials(p.materials, depth + 1, here)
+            add_parts(p.parts, depth + 1, here)
+
+    for s in data.substances:
+        rows.append({"type": "substance", "node": s, "depth": 0, "product_mass_mg": None})
+    add_materials(data.materials, 0, Decimal(1))
+    add_parts(data.parts, 0, Decimal(1))
+    return rows
+
+
+def products_with_warnings(user: Any) -> QuerySet[Product]:
+    return product_list(user).filter(~Q(warnings=[]))

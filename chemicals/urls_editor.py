@@ -1,0 +1,3 @@
+"""Routes of the composition editor (supplier namespace)."""
+
+editor_urlpatterns: list = []
