@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 from chemicals.formats import chemsherpa, refused
 from chemicals.formats.base import ParseResult, XmlFormat
-from chemicals.formats.safe_input import InputRejected, Limits, is_zip, parse_xml, xml_documents
+from chemicals.formats.safe_input import InputRejected, Limits, check_xlsx, is_zip, parse_xml, xml_documents
 from chemicals.problems import ERROR, Problem
 
 XML_FORMATS: tuple[XmlFormat, ...] = (
@@ -29,8 +29,13 @@ _TEMPORARY = re.compile(r"(^|[/_])SH[AC]I_?Temp", re.IGNORECASE)
 
 
 def rejection(exc: InputRejected) -> Problem:
+    source, _, line = exc.location.rpartition(":")
     return Problem(
-        exc.code, ERROR, {"detail": str(exc.message)}, source=exc.location.split(":")[0], line=exc.line
+        exc.code,
+        ERROR,
+        {"detail": str(exc.message)},
+        source=source if line.isdigit() else exc.location,
+        line=exc.line,
     )
 
 
@@ -56,7 +61,7 @@ def read_upload(
     if _TEMPORARY.search(name):
         return ParseResult(problems=[Problem("format.temporary_file", ERROR, {"name": name}, source=name)])
     try:
-        if is_zip(data) and _is_workbook(data):
+        if _is_workbook(data, name=name, limits=limits):
             from chemicals.formats import xlsx_template
 
             return xlsx_template.read(data, name=name, limits=limits)
@@ -72,12 +77,14 @@ def read_upload(
     return result
 
 
-def _is_workbook(data: bytes) -> bool:
-    import io
-    import zipfile
-
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            return "xl/workbook.xml" in archive.namelist()
-    except zipfile.BadZipFile:
+def _is_workbook(data: bytes, *, name: str, limits: Limits | None) -> bool:
+    """True for a vetted .xlsx; False for anything else; hostile containers raise InputRejected."""
+    if not is_zip(data):
         return False
+    try:
+        check_xlsx(data, name=name, limits=limits)
+    except InputRejected as exc:
+        if exc.code == "xlsx.not_a_workbook":
+            return False  # a .shai / .shci: xml_documents() checks it as such
+        raise
+    return True

@@ -71,7 +71,38 @@ def object_kwargs(world: World) -> dict[str, object]:
         "fmt": "csv",
         "token": world.invitation_a_token,
         "uidb64": "MQ",
+        "product_pk": _product_of_a(world).pk,
+        "declaration_pk": _product_of_a(world).declaration_id,
+        "list_pk": _active_list().pk,
     }
+
+
+def _active_list():
+    """The active regulated list: group-wide reference data, the same for every buyer unit."""
+    from chemicals.models import RegulatedList
+
+    regulated_list, _ = RegulatedList.objects.get_or_create(
+        code="WALK-1",
+        defaults={"title": {"en": "Walk list"}, "version": "1", "status": RegulatedList.Status.ACTIVE},
+    )
+    return regulated_list
+
+
+def _product_of_a(world: World):
+    """A stored product (with the declaration it came from) of supplier A."""
+    from chemicals.models import Declaration, Product
+
+    declaration, _ = Declaration.objects.get_or_create(
+        supplier=world.supplier_a,
+        sha256="a" * 64,
+        defaults={"original_name": "a.shai", "size": 1, "status": Declaration.Status.STORED},
+    )
+    product, _ = Product.objects.get_or_create(
+        supplier=world.supplier_a,
+        part_number="A-100",
+        defaults={"name": "Alpha part", "declaration": declaration},
+    )
+    return product
 
 
 def _url(route: Route, world: World) -> str:
@@ -90,6 +121,8 @@ def _snapshot(world: World) -> tuple:
         tuple(world.supplier_a.invitations.order_by("pk").values_list("pk", "status")),
         tuple(world.supplier_a.memberships.order_by("pk").values_list("pk", "role")),
         tuple(world.registration_a.__class__.objects.order_by("pk").values_list("pk", "status")),
+        tuple(world.supplier_a.products.order_by("pk").values_list("pk", "status", "is_current", "name")),
+        tuple(world.supplier_a.declarations.order_by("pk").values_list("pk", "status")),
     )
 
 
@@ -152,7 +185,9 @@ def test_staff_routes(world, route):
     for supplier_user in (world.sup_a, world.sup_b):
         assert world.client_for(supplier_user).get(url).status_code == 403
         assert world.client_for(supplier_user).post(url, {"legal_name": "hacked"}).status_code == 403
-    if route.kwargs and set(route.kwargs) - {"fmt"}:
+    # list_pk names a regulated list: group-wide reference data that every staff user reads alike, so
+    # there is no "other unit's object" to hide; like fmt it does not count as an object of unit A.
+    if route.kwargs and set(route.kwargs) - {"fmt", "list_pk"}:
         # Staff of another buyer unit: A's objects do not exist for them.
         client = world.client_for(world.staff_b)
         assert client.get(url).status_code in (404, 405)

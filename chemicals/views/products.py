@@ -1,0 +1,132 @@
+"""Product pages for suppliers (their own) and staff (their units' suppliers): list, tree, export."""
+
+from __future__ import annotations
+
+from django.core.paginator import Paginator
+from django.db.models import Q, QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext as _
+
+from chemicals import product_selectors
+from chemicals.models import Product
+from chemicals.problems import render as render_problems
+from suppliers import exports
+from suppliers.views.guards import staff_required, supplier_required
+
+PAGE_SIZE = 50
+SORTS = {
+    "part_number": ("part_number",),
+    "-created": ("-created_at",),
+    "name": ("name", "part_number"),
+    "supplier": ("supplier__legal_name", "part_number"),
+}
+
+
+def _filtered(request: HttpRequest) -> tuple[QuerySet[Product], dict[str, str]]:
+    params = {
+        k: request.GET.get(k, "").strip() for k in ("q", "kind", "status", "warnings", "sort", "supplier")
+    }
+    qs = product_selectors.product_list(request.user)
+    if params["q"]:
+        q = params["q"]
+        qs = qs.filter(Q(part_number__icontains=q) | Q(name__icontains=q) | Q(buyer_part_number__icontains=q))
+    if params["kind"] in Product.Kind.values:
+        qs = qs.filter(kind=params["kind"])
+    if params["status"] in Product.Status.values:
+        qs = qs.filter(status=params["status"])
+    if params["warnings"] == "yes":
+        qs = qs.exclude(warnings=[])
+    if params["supplier"].isdigit():
+        qs = qs.filter(supplier_id=int(params["supplier"]))
+    return qs.order_by(*SORTS.get(params["sort"], SORTS["part_number"])), params
+
+
+def _list(request: HttpRequest, template: str) -> HttpResponse:
+    qs, params = _filtered(request)
+    if request.GET.get("export") == "csv":
+        return _export(qs)
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        template,
+        {
+            "page": page,
+            "params": params,
+            "query": query.urlencode(),
+            "kinds": Product.Kind.choices,
+            "statuses": Product.Status.choices,
+        },
+    )
+
+
+def _export(qs: QuerySet[Product]) -> HttpResponse:
+    header = [
+        _("Supplier"),
+        _("Part number"),
+        _("Revision"),
+        _("Name"),
+        _("Kind"),
+        _("Status"),
+        _("Mass (mg)"),
+        _("Buyer's part number"),
+        _("Substances"),
+        _("Warnings"),
+    ]
+    rows = (
+        [
+            p.supplier.legal_name,
+            p.part_number,
+            p.revision,
+            p.name,
+            p.get_kind_display(),
+            p.get_status_display(),
+            "" if p.mass_mg is None else format(p.mass_mg.normalize(), "f"),
+            p.buyer_part_number,
+            p.substance_total,
+            len(p.warnings),
+        ]
+        for p in qs.iterator(chunk_size=2000)
+    )
+    response = HttpResponse(exports.to_csv(header, rows), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="products.csv"'
+    return response
+
+
+def _detail(request: HttpRequest, product_pk: int, template: str) -> HttpResponse:
+    product = get_object_or_404(
+        product_selectors.product_list(request.user, current_only=False), pk=product_pk
+    )
+    return render(
+        request,
+        template,
+        {
+            "product": product,
+            "rows": product_selectors.tree_rows(product),
+            "warnings": render_problems(product.warnings),
+            "revisions": product_selectors.product_revisions(product),
+            "compliance": product.compliance,
+        },
+    )
+
+
+@supplier_required
+def product_list(request: HttpRequest) -> HttpResponse:
+    return _list(request, "chemicals/products/supplier_list.html")
+
+
+@supplier_required
+def product_detail(request: HttpRequest, product_pk: int) -> HttpResponse:
+    return _detail(request, product_pk, "chemicals/products/supplier_detail.html")
+
+
+@staff_required
+def staff_product_list(request: HttpRequest) -> HttpResponse:
+    return _list(request, "chemicals/products/staff_list.html")
+
+
+@staff_required
+def staff_product_detail(request: HttpRequest, product_pk: int) -> HttpResponse:
+    return _detail(request, product_pk, "chemicals/products/staff_detail.html")
