@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from chemicals import cas as cas_numbers
 from chemicals.composition import UNIT_TYPES, Material, Part, Product, Substance, part_rollup_mg
-from chemicals.name_check import NameVerdict, name_matches_cas
+from chemicals.name_check import name_matches_cas
 from chemicals.problems import ERROR, WARNING, Problem
 
 DEFAULT_TOLERANCE_PERCENT = Decimal(1)
@@ -163,7 +163,7 @@ class _Checker:
             )
         elif self.check_names and substance.name:
             verdict = name_matches_cas(substance.name, identifier)
-            if verdict.verdict == NameVerdict.MISMATCH:
+            if verdict.is_mismatch:
                 self.add(
                     "cas.name_mismatch",
                     WARNING,

@@ -11,8 +11,8 @@ from chemicals.formats.chemsherpa import IEC62474_NS, is_scheme_2, tool_identity
 from chemicals.problems import ERROR, Problem
 
 
-def _refusal(code: str, root: etree._Element, source: str, **params: str) -> ParseResult:
-    problem = Problem(code, ERROR, params, source=source, line=root.sourceline)
+def _refusal(code: str, element: etree._Element, source: str, **params: str) -> ParseResult:
+    problem = Problem(code, ERROR, params, source=source, line=element.sourceline)
     return ParseResult(problems=[problem], format_key=code.removeprefix("format."))
 
 
