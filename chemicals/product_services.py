@@ -183,7 +183,7 @@ def product_tree_store(
     depth = 0
     while level:
         rows = []
-        for part, parent, multiplier in level:
+        for part, parent, _multiplier in level:
             rows.append(
                 ProductPart(
                     product=product,
