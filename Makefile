@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install lint migrations-check messages lock clean bench-directory
+.PHONY: run test install lint migrations-check messages lock clean bench-directory bench-declaration
 
 $(STAMP): requirements.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -47,3 +47,6 @@ clean:
 # Benchmarks print figures; they never run inside the test suite.
 bench-directory: $(STAMP)
 	$(PY) bench/directory.py
+
+bench-declaration: $(STAMP)
+	$(PY) bench/declaration_import.py

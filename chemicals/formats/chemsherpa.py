@@ -9,7 +9,7 @@ material use code (field 1 of Material/@comment).
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from lxml import etree
 
@@ -67,6 +67,8 @@ class _Reader:
         self.source = source
         self.ns = namespace_of(root)
         self.problems: list[Problem] = []
+        self.tags = {n: self.q(n) for n in ("SubstanceID", "MassPercent", "Mass", "Exemptions", "EntryID")}
+        self.tag_tuple = tuple(self.tags.values())
         tool = tool_identity(root)
         self.is_ci = tool.startswith(("chemSHERPA-CI", "chemSHERPA-C"))
         self.versions = {
@@ -80,10 +82,15 @@ class _Reader:
         return f"{{{self.ns}}}{name}" if self.ns else name
 
     def children(self, element: etree._Element, name: str) -> list[etree._Element]:
-        return list(element.iterchildren(self.q(name)))
+        tag = self.q(name)
+        return [child for child in element if child.tag == tag]
 
     def child(self, element: etree._Element, name: str) -> etree._Element | None:
-        return next(element.iterchildren(self.q(name)), None)
+        tag = self.q(name)
+        for child in element:
+            if child.tag == tag:
+                return child
+        return None
 
     def problem(self, code: str, element: etree._Element | None, path: str = "", **params) -> None:
         line = element.sourceline if element is not None else None
@@ -95,18 +102,7 @@ class _Reader:
     def mass(self, holder: etree._Element, path: str) -> tuple[Decimal | None, str]:
         """(mass in mg, mass as declared) of HOLDER's <Mass> child."""
         mass_el = self.child(holder, "Mass")
-        if mass_el is None:
-            return None, ""
-        raw, unit = mass_el.get("mass"), mass_el.get("unitOfMeasure", "")
-        value = parse_decimal(
-            raw, problems=self.problems, source=self.source, line=mass_el.sourceline, path=path
-        )
-        if value is None:
-            return None, ""
-        mg = to_mg(value, unit)
-        if mg is None:
-            self.problem("mass.unit_unknown", mass_el, path, unit=unit or "''")
-        return mg, f"{raw} {unit}".strip()
+        return (None, "") if mass_el is None else self.mass_of(mass_el, path)
 
     def percent(self, holder: etree._Element, path: str) -> Decimal | None:
         el = self.child(holder, "MassPercent")
@@ -117,24 +113,27 @@ class _Reader:
         )
 
     def exemptions(self, holder: etree._Element) -> list[Exemption]:
-        claims = []
+        claims: list[Exemption] = []
         for block in self.children(holder, "Exemptions"):
-            list_id = self.child(block, "UniqueID")
-            authority = list_id.get("authority", "") if list_id is not None else ""
-            identity = list_id.get("identity", "") if list_id is not None else ""
-            version = list_id.get("version", "") if list_id is not None else ""
-            for ex in self.children(block, "Exemption"):
-                claims.append(
-                    Exemption(
-                        list_authority=authority,
-                        list_identity=identity,
-                        list_version=version,
-                        identity=ex.get("identity", ""),
-                        reg_index=ex.get("regIndex", ""),
-                        description=ex.get("description", ""),
-                    )
-                )
+            claims += self.exemption_block(block)
         return claims
+
+    def exemption_block(self, block: etree._Element) -> list[Exemption]:
+        list_id = self.child(block, "UniqueID")
+        authority = list_id.get("authority", "") if list_id is not None else ""
+        identity = list_id.get("identity", "") if list_id is not None else ""
+        version = list_id.get("version", "") if list_id is not None else ""
+        return [
+            Exemption(
+                list_authority=authority,
+                list_identity=identity,
+                list_version=version,
+                identity=ex.get("identity", ""),
+                reg_index=ex.get("regIndex", ""),
+                description=ex.get("description", ""),
+            )
+            for ex in self.children(block, "Exemption")
+        ]
 
     # -- tree ---------------------------------------------------------------------------------
     def read(self) -> ParseResult:
@@ -226,47 +225,95 @@ class _Reader:
             location=self.where(el),
         )
 
+    # Material and Substance are the bulk of a large file (tens of thousands of entries): they read
+    # their children in one pass with a tag switch, and build the tree path only for a problem.
+    def mass_of(self, mass_el: etree._Element, path: str) -> tuple[Decimal | None, str]:
+        raw, unit = mass_el.get("mass"), mass_el.get("unitOfMeasure", "")
+        value = parse_decimal(
+            raw, problems=self.problems, source=self.source, line=mass_el.sourceline, path=path
+        )
+        if value is None:
+            return None, ""
+        mg = to_mg(value, unit)
+        if mg is None:
+            self.problem("mass.unit_unknown", mass_el, path, unit=unit or "''")
+        return mg, f"{raw} {unit}".strip()
+
     def material(self, el: etree._Element, parent_path: str) -> Material:
         name = el.get("name", "")
         path = f"{parent_path} > {name}"
-        mass_mg, declared = self.mass(el, path)
         comment = el.get("comment", "")
         use_code = comment.split("@", 1)[0] if comment else ""
         is_article = el.get("isArticle")
-        return Material(
+        material = Material(
             name=name,
-            mass_mg=mass_mg,
-            declared_mass=declared,
-            code=self.entry_id(self.child(el, "MaterialID")),
-            material_class=self.entry_id(self.child(el, "MaterialClassID")),
             use_code=use_code if use_code.isdigit() else "",
             is_article=None if is_article is None else is_article == "true",
             comment=comment,
-            substances=[self.substance(s, path) for s in self.children(el, "Substance")],
-            location=self.where(el),
+            location=f"{self.source}:{el.sourceline}",
         )
+        t_mass, t_substance = self.q("Mass"), self.q("Substance")
+        t_mid, t_mcid = self.q("MaterialID"), self.q("MaterialClassID")
+        substances = material.substances
+        for c in el:
+            tag = c.tag
+            if tag == t_substance:
+                substances.append(self.substance(c, path))
+            elif tag == t_mass:
+                material.mass_mg, material.declared_mass = self.mass_of(c, path)
+            elif tag == t_mid:
+                material.code = self.entry_id(c)
+            elif tag == t_mcid:
+                material.material_class = self.entry_id(c)
+        return material
 
     def entry_id(self, holder: etree._Element | None) -> str:
         if holder is None:
             return ""
-        entry = self.child(holder, "EntryID")
-        return entry.get("entryIdentity", "") if entry is not None else ""
+        # A plain loop: iterchildren(tag=...) costs microseconds per call to set up its matcher.
+        tag = self.tags["EntryID"]
+        for entry in holder:
+            if entry.tag == tag:
+                return entry.get("entryIdentity", "")
+        return ""
 
     def substance(self, el: etree._Element, parent_path: str) -> Substance:
-        name = el.get("name", "")
-        path = f"{parent_path} > {name}"
-        identifier = self.entry_id(self.child(el, "SubstanceID"))
-        mass_mg, _declared = self.mass(el, path)
-        return Substance(
-            identifier=identifier.strip(),
-            name=name,
-            mass_percent=self.percent(el, path),
-            mass_mg=mass_mg,
-            exemptions=self.exemptions(el),
-            comment=el.get("comment", ""),
-            description_of_use=el.get("descriptionOfUse", ""),
-            location=self.where(el),
+        get = el.get
+        substance = Substance(
+            identifier="",
+            name=get("name", ""),
+            comment=get("comment", ""),
+            description_of_use=get("descriptionOfUse", ""),
+            location=f"{self.source}:{el.sourceline}",
         )
+        t_id, t_percent, t_mass, t_exemptions, t_entry = self.tag_tuple
+        for c in el:
+            tag = c.tag
+            if tag == t_id:
+                for entry in c:
+                    if entry.tag == t_entry:
+                        substance.identifier = entry.get("entryIdentity", "").strip()
+                        break
+            elif tag == t_percent:
+                raw = c.get("massPercent")
+                try:
+                    value = Decimal(raw) if raw else None
+                except InvalidOperation:
+                    value = None
+                if value is None or not value.is_finite():
+                    value = parse_decimal(
+                        raw,
+                        problems=self.problems,
+                        source=self.source,
+                        line=c.sourceline,
+                        path=f"{parent_path} > {substance.name}",
+                    )
+                substance.mass_percent = value
+            elif tag == t_mass:
+                substance.mass_mg, _declared = self.mass_of(c, f"{parent_path} > {substance.name}")
+            elif tag == t_exemptions:
+                substance.exemptions += self.exemption_block(c)
+        return substance
 
     def compliance_answer(self, el: etree._Element, path: str) -> ComplianceAnswer:
         threshold = self.child(el, "ComplianceThreshold")
