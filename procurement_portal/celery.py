@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 from celery import Celery
+from celery.signals import worker_process_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "procurement_portal.settings")
 
@@ -17,3 +18,12 @@ app.autodiscover_tasks()
 def ping(token: str = "") -> str:
     """Answer "pong:<token>"; used by the health check and the worker round-trip test."""
     return f"pong:{token}"
+
+
+@worker_process_init.connect
+def _load_reference_tables(**_kwargs) -> None:
+    """Load the CAS identifier table once per worker process, before the first declaration: it takes a
+    second or two and is then frozen out of the garbage collector's view (chemicals/pypi_chemicals.py)."""
+    from chemicals import pypi_chemicals
+
+    pypi_chemicals.preload()
