@@ -193,6 +193,9 @@ def hardened_parser() -> etree.XMLParser:
         remove_comments=True,  # parsers iterate children; comment nodes have a callable .tag
         remove_pis=True,  # <?xml-stylesheet?> and friends are never acted upon
         collect_ids=False,
+        # Declarations have no mixed content: dropping indentation whitespace saves a third of the
+        # tree's memory and parse time on a pretty-printed file.
+        remove_blank_text=True,
     )
 
 
