@@ -109,6 +109,7 @@ class Product:
     declared_mass: str = ""
     buyer_part_number: str = ""
     buyer_name: str = ""
+    destination_markets: list[str] = field(default_factory=list)
     kind: str = "article"  # "article" or "mixture"
     is_article: bool | None = None
     effective_date: str = ""

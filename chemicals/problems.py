@@ -79,6 +79,44 @@ MESSAGES: dict[str, Any] = {
         "The portal could not read this file because of an internal error. Nothing was stored; "
         "the support team has been told. Please try again later."
     ),
+    "number.out_of_range": _("%(value)s is too large, too small or too long to be read as a number."),
+    "number.ambiguous": _(
+        "%(value)s is ambiguous: write it without a thousands separator (1234) or with a decimal point "
+        "(1.234)."
+    ),
+    "composition.mixture_has_parts": _(
+        "A mixture (chemical product) declares substances only, not parts or materials."
+    ),
+    "composition.too_deep": _("Parts are nested more than %(limit)s levels deep."),
+    "composition.too_many_substances": _(
+        "The declaration lists more than %(limit)s substances. Split it into several declarations."
+    ),
+    "xlsx.unreadable": _(
+        "The workbook could not be read (%(detail)s). Open it in Excel, save it again as .xlsx and upload "
+        "the new file."
+    ),
+    "xlsx.too_many_rows": _(
+        "The sheet Composition has more than %(limit)s rows. Split the declaration into several workbooks."
+    ),
+    "xlsx.type_unknown": _("Unknown row type %(value)s: use Part, Material or Substance."),
+    "xlsx.kind_unknown": _("Unknown kind %(value)s: use Article or Mixture."),
+    "xlsx.yes_no_invalid": _("%(value)s is not yes or no."),
+    "xlsx.formula_uncalculated": _(
+        "This cell holds a formula that was never calculated. The portal does not calculate formulas: save "
+        "the workbook in Excel and upload it again, or type the value."
+    ),
+    "xlsx.cell_ignored": _("Column %(column)s is not used for a %(what)s row; its value was not read."),
+    "xlsx.exemption_mismatch": _(
+        "%(lists)s exemption lists for %(items)s exemption items: give one list for all items or one list "
+        "per item."
+    ),
+    "editor.too_large": _("The composition is %(size)s; the editor accepts up to %(limit)s."),
+    "editor.part_number_taken": _(
+        "Part number %(part_number)s already exists: open that product and edit it instead."
+    ),
+    "editor.part_number_changed": _(
+        "The part number of a saved product cannot change (it was %(was)s, now %(part_number)s)."
+    ),
     "exemption.unknown": _("Exemption %(item)s of %(list)s is not known to the portal."),
     "exemption.expired": _("Exemption %(item)s of %(list)s expired on %(date)s."),
 }

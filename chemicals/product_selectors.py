@@ -115,6 +115,7 @@ def product_tree(product: Product) -> tree.Product:
         mass_mg=product.mass_mg,
         declared_mass=product.declared_mass,
         buyer_part_number=product.buyer_part_number,
+        destination_markets=list(product.destination_markets),
         kind=product.kind,
         is_article=product.is_article,
         effective_date=product.effective_date,

@@ -155,7 +155,9 @@ def product_tree_store(
         mass_mg=data.mass_mg,
         declared_mass=data.declared_mass[:60],
         buyer_part_number=data.buyer_part_number[:100],
-        destination_markets=destination_markets or [],
+        destination_markets=destination_markets
+        if destination_markets is not None
+        else data.destination_markets,
         is_article=data.is_article,
         effective_date=data.effective_date[:20],
         versions={**data.versions, "compliance_entries": str(len(data.compliance))},

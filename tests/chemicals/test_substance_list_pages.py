@@ -132,7 +132,7 @@ def test_index_lists_versions_with_status_and_group_counts(world, draft):
 def test_titles_and_names_follow_the_users_language(world, gpg):
     client = world.client_for(world.staff_a)
     client.cookies["django_language"] = "ja"
-    title = "グリーン調達ガイドライン Ver. 13.0（2023年7月）"  # noqa: RUF001 - the fixture's own text
+    title = "グリーン調達ガイドライン Ver. 13.0（2023年7月）"
     assert title in client.get(INDEX).content.decode()
     page = client.get(_url("substance_list_detail", gpg)).content.decode()
     assert "カドミウム及びその化合物" in page
