@@ -17,6 +17,7 @@ Every problem names its cell ("Composition!F12"); one upload reports all of them
 from __future__ import annotations
 
 import io
+import json
 import re
 import unicodedata
 import warnings
@@ -26,18 +27,19 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 import openpyxl
 from django.conf import settings
-from django.utils.translation import gettext, override, pgettext, pgettext_lazy
+from django.utils.translation import gettext, override, pgettext_lazy
 from lxml import etree
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from chemicals.composition import UNIT_TYPES, Exemption, Material, Part, Product, Substance, to_mg
+from chemicals.composition import UNIT_TYPES, Exemption, Material, Part, Product, Substance, to_mg, walk_parts
 from chemicals.formats import json_tree
 from chemicals.formats.base import ParseResult
 from chemicals.formats.safe_input import InputRejected, Limits, check_xlsx
@@ -1043,132 +1045,46 @@ def _row_values(level: int, kind: str, node: Any) -> list[Any]:
 # -- the example -----------------------------------------------------------------------------------
 
 
+EXAMPLE_PATH = Path(__file__).resolve().parents[2] / "fixtures" / "chemicals" / "examples" / "capacitor.json"
+# The example's names, listed here so that the translators see them; the data lives in the fixture.
+EXAMPLE_NAMES = {
+    "Aluminium electrolytic capacitor": pgettext_lazy(
+        "composition template", "Aluminium electrolytic capacitor"
+    ),
+    "Antimony": pgettext_lazy("composition template", "Antimony"),
+    "Bis(2-ethylhexyl) phthalate": pgettext_lazy("composition template", "Bis(2-ethylhexyl) phthalate"),
+    "Capacitor element": pgettext_lazy("composition template", "Capacitor element"),
+    "Case": pgettext_lazy("composition template", "Case"),
+    "Copper": pgettext_lazy("composition template", "Copper"),
+    "Core wire": pgettext_lazy("composition template", "Core wire"),
+    "Electrolyte": pgettext_lazy("composition template", "Electrolyte"),
+    "Lead": pgettext_lazy("composition template", "Lead"),
+    "Lead wires": pgettext_lazy("composition template", "Lead wires"),
+    "Other substances": pgettext_lazy("composition template", "Other substances"),
+    "PVC sleeve": pgettext_lazy("composition template", "PVC sleeve"),
+    "Polyvinyl chloride": pgettext_lazy("composition template", "Polyvinyl chloride"),
+    "Sealing rubber": pgettext_lazy("composition template", "Sealing rubber"),
+    "Sleeve": pgettext_lazy("composition template", "Sleeve"),
+    "Solder plating": pgettext_lazy("composition template", "Solder plating"),
+}
+
+
 def example_product() -> Product:
     """The aluminium electrolytic capacitor of the Green Procurement Guidelines (appendix 1), in the
-    active language. Its masses are the guideline's; the material split of the leads is ours."""
-    other = pgettext("composition template", "Other substances")
-
-    def sub(name: str, cas: str, grams: str) -> dict[str, Any]:
-        return {"cas": cas, "name": name, "mass": {"value": grams, "unit": "g"}}
-
-    def part(name: str, number: str, grams: str, materials: list[dict[str, Any]]) -> dict[str, Any]:
-        return {
-            "name": name,
-            "part_number": number,
-            "mass": {"value": grams, "unit": "g"},
-            "materials": materials,
-        }
-
-    def material(name: str, grams: str, substances: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:
-        return {"name": name, "mass": {"value": grams, "unit": "g"}, "substances": substances, **extra}
-
-    document = {
-        "format": json_tree.FORM_NAME,
-        "version": json_tree.FORM_VERSION,
-        "product": {
-            "part_number": "CAP-100",
-            "name": pgettext("composition template", "Aluminium electrolytic capacitor"),
-            "version": "A",
-            "kind": "article",
-            "unit_type": "each",
-            "mass": {"value": "3", "unit": "g"},
-            "destination_markets": ["EU", "US", "CN", "JP"],
-            "parts": [
-                part(
-                    pgettext("composition template", "Sleeve"),
-                    "SL-1",
-                    "0.3",
-                    [
-                        material(
-                            pgettext("composition template", "PVC sleeve"),
-                            "0.3",
-                            [
-                                sub(
-                                    pgettext("composition template", "Polyvinyl chloride"),
-                                    "9002-86-2",
-                                    "0.15",
-                                ),
-                                sub(
-                                    pgettext("composition template", "Bis(2-ethylhexyl) phthalate"),
-                                    "117-81-7",
-                                    "0.05",
-                                ),
-                                sub(other, "", "0.1"),
-                            ],
-                            use_code="1",
-                        )
-                    ],
-                ),
-                part(
-                    pgettext("composition template", "Case"),
-                    "CS-1",
-                    "0.15",
-                    [material(pgettext("composition template", "Case"), "0.15", [sub(other, "", "0.15")])],
-                ),
-                part(
-                    pgettext("composition template", "Capacitor element"),
-                    "EL-1",
-                    "2",
-                    [
-                        material(
-                            pgettext("composition template", "Capacitor element"),
-                            "2",
-                            [
-                                sub(pgettext("composition template", "Antimony"), "7440-36-0", "0.02"),
-                                sub(pgettext("composition template", "Lead"), "7439-92-1", "0.0009"),
-                                sub(other, "", "1.9791"),
-                            ],
-                        )
-                    ],
-                ),
-                part(
-                    pgettext("composition template", "Electrolyte"),
-                    "",
-                    "0.3",
-                    [
-                        material(
-                            pgettext("composition template", "Electrolyte"), "0.3", [sub(other, "", "0.3")]
-                        )
-                    ],
-                ),
-                part(
-                    pgettext("composition template", "Sealing rubber"),
-                    "",
-                    "0.15",
-                    [
-                        material(
-                            pgettext("composition template", "Sealing rubber"),
-                            "0.15",
-                            [sub(other, "", "0.15")],
-                        )
-                    ],
-                ),
-                part(
-                    pgettext("composition template", "Lead wires"),
-                    "LW-1",
-                    "0.091",
-                    [
-                        material(
-                            pgettext("composition template", "Solder plating"),
-                            "0.011",
-                            [
-                                sub(pgettext("composition template", "Lead"), "7439-92-1", "0.005"),
-                                sub(other, "", "0.006"),
-                            ],
-                            use_code="6",
-                        ),
-                        material(
-                            pgettext("composition template", "Core wire"),
-                            "0.08",
-                            [
-                                sub(pgettext("composition template", "Copper"), "7440-50-8", "0.066"),
-                                sub(other, "", "0.014"),
-                            ],
-                        ),
-                    ],
-                ),
-            ],
-        },
-    }
+    active language, from fixtures/chemicals/examples/capacitor.json."""
+    document = json.loads(EXAMPLE_PATH.read_text(encoding="utf-8"))
+    document.pop("_comment", None)
     (product,) = json_tree.read(document, name="example").products
+
+    def named(name: str) -> str:
+        label = EXAMPLE_NAMES.get(name)
+        return str(label) if label is not None else name
+
+    product.name = named(product.name)
+    for part, _units, _depth in walk_parts(product.parts):
+        part.name = named(part.name)
+        for material in part.materials:
+            material.name = named(material.name)
+            for substance in material.substances:
+                substance.name = named(substance.name)
     return product
