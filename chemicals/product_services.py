@@ -88,24 +88,28 @@ def _material_row(
 
 
 def _compliance(answers: list[tree.ComplianceAnswer]) -> list[dict[str, Any]]:
-    # Only the entries the supplier answered "above threshold" carry information; the others are the
-    # whole DSL repeated (196 entries) and are kept as a count.
-    return [
-        {
-            "dsl_id": a.dsl_id,
-            "name": a.name,
-            "above_threshold": a.above_threshold,
-            "mass_mg": None if a.mass_mg is None else str(a.mass_mg),
-            "mass_percent": None if a.mass_percent is None else str(a.mass_percent),
-            "reporting_level": a.reporting_level,
-            "reportable_application": a.reportable_application,
-            "reporting_threshold": a.reporting_threshold,
-            "exemptions": _exemptions(a.exemptions),
-            "comment": a.comment,
-        }
-        for a in answers
-        if a.above_threshold
-    ]
+    """The file's own yes/no per DSL entry, kept for cross-checks against the composition. A "no" is
+    kept as id and flag only: the tool writes all ~200 DSL entries and most are "no"."""
+    rows: list[dict[str, Any]] = []
+    for a in answers:
+        if not a.above_threshold:
+            rows.append({"dsl_id": a.dsl_id, "above_threshold": False})
+            continue
+        rows.append(
+            {
+                "dsl_id": a.dsl_id,
+                "name": a.name,
+                "above_threshold": True,
+                "mass_mg": None if a.mass_mg is None else str(a.mass_mg),
+                "mass_percent": None if a.mass_percent is None else str(a.mass_percent),
+                "reporting_level": a.reporting_level,
+                "reportable_application": a.reportable_application,
+                "reporting_threshold": a.reporting_threshold,
+                "exemptions": _exemptions(a.exemptions),
+                "comment": a.comment,
+            }
+        )
+    return rows
 
 
 def _next_revision(supplier: Supplier, part_number: str) -> int:

@@ -107,7 +107,7 @@ def _detail(request: HttpRequest, product_pk: int, template: str) -> HttpRespons
             "rows": product_selectors.tree_rows(product),
             "warnings": render_problems(product.warnings),
             "revisions": product_selectors.product_revisions(product),
-            "compliance": product.compliance,
+            "compliance": [row for row in product.compliance if row.get("above_threshold")],
         },
     )
 
