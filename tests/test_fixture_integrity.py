@@ -25,7 +25,8 @@ def _all_cas(node) -> list[str]:
     if isinstance(node, dict):
         for key, value in node.items():
             if key == "cas" and isinstance(value, str):
-                found.append(value)
+                if value:  # an empty CAS is an undisclosed rest ("other substances"), not a number
+                    found.append(value)
             else:
                 found += _all_cas(value)
     elif isinstance(node, list):
