@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections import defaultdict
 from collections.abc import Iterable
 from datetime import timedelta
 from decimal import Decimal
@@ -151,15 +152,18 @@ def declaration_process(declaration_id: int) -> str:
             _finish(declaration, Declaration.Status.REJECTED, problems, product_count=len(result.products))
             return declaration.status
         _report(declaration, 70, "storing")
+        # Each product keeps the warnings whose tree path starts at its part number.
+        by_product: dict[str, list[dict]] = defaultdict(list)
+        for problem in problems:
+            by_product[problem.path.split(" > ")[0]].append(problem.as_dict())
         with transaction.atomic():
             for product in result.products:
-                own = [p.as_dict() for p in problems if p.path.split(" > ")[0] == product.part_number]
                 product_tree_store(
                     product,
                     supplier=declaration.supplier,
                     declaration=declaration,
                     by=declaration.uploaded_by,
-                    warnings=own,
+                    warnings=by_product[product.part_number],
                 )
             substance_total = sum(count_substances(p) for p in result.products)
             _finish(

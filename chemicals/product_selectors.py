@@ -6,16 +6,32 @@ from collections import defaultdict
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from chemicals import composition as tree
 from chemicals.models import Declaration, Material, Product, ProductPart, SubstanceEntry
 
 
 def product_list(user: Any, *, current_only: bool = True) -> QuerySet[Product]:
+    """The supplier's own view: the current revision of each part number, drafts included."""
     qs = Product.objects.visible_to(user).select_related("supplier")
     if current_only:
         qs = qs.filter(is_current=True)
+    return qs.annotate(substance_total=Count("substance_entries"))
+
+
+def submitted_product_list(user: Any, *, latest_only: bool = True) -> QuerySet[Product]:
+    """The buyer's view: submitted revisions only. A supplier's draft is work in progress and, while it
+    is the current revision, the buyer keeps seeing the last revision the supplier submitted."""
+    qs = Product.objects.visible_to(user).filter(status=Product.Status.SUBMITTED).select_related("supplier")
+    if latest_only:
+        newer = Product.objects.filter(
+            supplier_id=OuterRef("supplier_id"),
+            part_number=OuterRef("part_number"),
+            status=Product.Status.SUBMITTED,
+            revision__gt=OuterRef("revision"),
+        )
+        qs = qs.exclude(Exists(newer))
     return qs.annotate(substance_total=Count("substance_entries"))
 
 

@@ -607,7 +607,7 @@ def _read_member(
         zipfile.BadZipFile,
         zlib.error,
         EOFError,
-        NotImplementedError,
+        NotImplementedError,  # zipfile's answer to a compression method it cannot read (e.g. deflate64)
         RuntimeError,
         ValueError,
         OSError,

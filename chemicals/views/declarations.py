@@ -34,14 +34,19 @@ class UploadForm(forms.Form):
     )
 
 
-@supplier_required
-def declaration_list(request: HttpRequest) -> HttpResponse:
+def _list_page(request: HttpRequest, form: UploadForm, *, status: int = 200) -> HttpResponse:
     page = Paginator(product_selectors.declaration_list(request.user), 25).get_page(request.GET.get("page"))
     return render(
         request,
         "chemicals/declarations/list.html",
-        {"page": page, "form": UploadForm(), "limit_mb": settings.MAX_UPLOAD_BYTES // 2**20},
+        {"page": page, "form": form, "limit_mb": settings.MAX_UPLOAD_BYTES // 2**20},
+        status=status,
     )
+
+
+@supplier_required
+def declaration_list(request: HttpRequest) -> HttpResponse:
+    return _list_page(request, UploadForm())
 
 
 @supplier_required
@@ -68,13 +73,8 @@ def declaration_upload(request: HttpRequest) -> HttpResponse:
                     % {"date": formats.date_format(declaration.created_at, "SHORT_DATETIME_FORMAT")},
                 )
             return redirect("supplier:declaration_detail", declaration_pk=declaration.pk)
-    page = Paginator(product_selectors.declaration_list(request.user), 25).get_page(1)
-    return render(
-        request,
-        "chemicals/declarations/list.html",
-        {"page": page, "form": form, "limit_mb": settings.MAX_UPLOAD_BYTES // 2**20},
-        status=400,
-    )
+    # The form with its error above the list of files sent; the file itself was not stored.
+    return _list_page(request, form, status=400)
 
 
 def _own(request: HttpRequest, declaration_pk: int) -> Declaration:

@@ -15,6 +15,7 @@ from suppliers import exports
 from suppliers.views.guards import staff_required, supplier_required
 
 PAGE_SIZE = 50
+STAFF = "chemicals/products/staff_"
 SORTS = {
     "part_number": ("part_number",),
     "-created": ("-created_at",),
@@ -23,11 +24,10 @@ SORTS = {
 }
 
 
-def _filtered(request: HttpRequest) -> tuple[QuerySet[Product], dict[str, str]]:
+def _filtered(request: HttpRequest, qs: QuerySet[Product]) -> tuple[QuerySet[Product], dict[str, str]]:
     params = {
         k: request.GET.get(k, "").strip() for k in ("q", "kind", "status", "warnings", "sort", "supplier")
     }
-    qs = product_selectors.product_list(request.user)
     if params["q"]:
         q = params["q"]
         qs = qs.filter(Q(part_number__icontains=q) | Q(name__icontains=q) | Q(buyer_part_number__icontains=q))
@@ -42,8 +42,8 @@ def _filtered(request: HttpRequest) -> tuple[QuerySet[Product], dict[str, str]]:
     return qs.order_by(*SORTS.get(params["sort"], SORTS["part_number"])), params
 
 
-def _list(request: HttpRequest, template: str) -> HttpResponse:
-    qs, params = _filtered(request)
+def _list(request: HttpRequest, template: str, products: QuerySet[Product]) -> HttpResponse:
+    qs, params = _filtered(request, products)
     if request.GET.get("export") == "csv":
         return _export(qs)
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -95,10 +95,10 @@ def _export(qs: QuerySet[Product]) -> HttpResponse:
     return response
 
 
-def _detail(request: HttpRequest, product_pk: int, template: str) -> HttpResponse:
-    product = get_object_or_404(
-        product_selectors.product_list(request.user, current_only=False), pk=product_pk
-    )
+def _detail(request: HttpRequest, product: Product, template: str, *, staff: bool) -> HttpResponse:
+    revisions = product_selectors.product_revisions(product)
+    if staff:  # a supplier's drafts are not the buyer's business
+        revisions = revisions.filter(status=Product.Status.SUBMITTED)
     return render(
         request,
         template,
@@ -106,7 +106,7 @@ def _detail(request: HttpRequest, product_pk: int, template: str) -> HttpRespons
             "product": product,
             "rows": product_selectors.tree_rows(product),
             "warnings": render_problems(product.warnings),
-            "revisions": product_selectors.product_revisions(product),
+            "revisions": revisions,
             "compliance": [row for row in product.compliance if row.get("above_threshold")],
         },
     )
@@ -114,19 +114,29 @@ def _detail(request: HttpRequest, product_pk: int, template: str) -> HttpRespons
 
 @supplier_required
 def product_list(request: HttpRequest) -> HttpResponse:
-    return _list(request, "chemicals/products/supplier_list.html")
+    return _list(
+        request, "chemicals/products/supplier_list.html", product_selectors.product_list(request.user)
+    )
 
 
 @supplier_required
 def product_detail(request: HttpRequest, product_pk: int) -> HttpResponse:
-    return _detail(request, product_pk, "chemicals/products/supplier_detail.html")
+    products = product_selectors.product_list(request.user, current_only=False)
+    return _detail(
+        request,
+        get_object_or_404(products, pk=product_pk),
+        "chemicals/products/supplier_detail.html",
+        staff=False,
+    )
 
 
 @staff_required
 def staff_product_list(request: HttpRequest) -> HttpResponse:
-    return _list(request, "chemicals/products/staff_list.html")
+    products = product_selectors.submitted_product_list(request.user)
+    return _list(request, f"{STAFF}list.html", products)
 
 
 @staff_required
 def staff_product_detail(request: HttpRequest, product_pk: int) -> HttpResponse:
-    return _detail(request, product_pk, "chemicals/products/staff_detail.html")
+    products = product_selectors.submitted_product_list(request.user, latest_only=False)
+    return _detail(request, get_object_or_404(products, pk=product_pk), f"{STAFF}detail.html", staff=True)

@@ -169,3 +169,24 @@ def test_product_list_filters_sort_and_export(world, client_a):
     csv = client_a.get(url, {"export": "csv", "sort": "-created"}).content.decode("utf-8-sig")
     assert csv.splitlines()[1].split(",")[1] == cap
     assert Product.objects.get(part_number=cap).mass_mg == Decimal(3000)
+
+
+def test_staff_see_the_last_submitted_revision_not_the_suppliers_draft(world, client_a):
+    from chemicals.product_selectors import product_tree
+    from chemicals.product_services import product_draft_save
+
+    upload(client_a, "a.xml", files.touch_switch_ai())
+    submitted = Product.objects.get()
+    draft_tree = product_tree(submitted)
+    draft_tree.name = "Work in progress"
+    draft = product_draft_save(draft_tree, supplier=world.supplier_a, by=world.sup_a)
+    assert draft.is_current and draft.status == Product.Status.DRAFT
+
+    staff = world.client_for(world.staff_a)
+    listing = staff.get(reverse("staff:product_list")).content.decode()
+    assert "Work in progress" not in listing and submitted.name in listing
+    assert staff.get(reverse("staff:product_detail", kwargs={"product_pk": draft.pk})).status_code == 404
+    page = staff.get(reverse("staff:product_detail", kwargs={"product_pk": submitted.pk})).content.decode()
+    assert "Revision 2" not in page
+    # the supplier sees the draft as the current revision
+    assert "Work in progress" in client_a.get(reverse("supplier:product_list")).content.decode()
