@@ -48,6 +48,15 @@ MESSAGES: dict[str, Any] = {
         "The header row of sheet %(sheet)s does not match the template (expected %(expected)s)."
     ),
     "xlsx.level_invalid": _("Level %(level)s cannot follow level %(previous)s."),
+    # evaluation (chemicals/evaluation.py)
+    "evaluation.file_says_above": _(
+        "The file's compliance section says %(name)s (IEC 62474 DSL %(dsl_id)s) is above its threshold, "
+        "but the declared substances stay within %(group)s. Please check the declaration."
+    ),
+    "evaluation.file_says_below": _(
+        "The file's compliance section says %(name)s (IEC 62474 DSL %(dsl_id)s) is below its threshold, "
+        "but the declared substances exceed %(group)s. Please check the declaration."
+    ),
     # values
     "mass.unit_unknown": _("Unknown unit of mass %(unit)s: use mg, g or kg."),
     "mass.not_a_number": _("%(value)s is not a number."),

@@ -75,20 +75,30 @@ def _substance(row: SubstanceEntry) -> tree.Substance:
 
 def product_tree(product: Product) -> tree.Product:
     """The stored revision as a composition tree (four queries, whatever its size)."""
-    parts = list(ProductPart.objects.filter(product=product).order_by("depth", "position"))
-    materials = list(Material.objects.filter(product=product).order_by("position", "pk"))
-    substances = list(SubstanceEntry.objects.filter(product=product).order_by("position", "pk"))
+    return product_trees([product])[product.pk]
+
+
+def product_trees(products: list[Product]) -> dict[int, tree.Product]:
+    """Many stored revisions as composition trees, in four queries for the whole batch."""
+    ids = [p.pk for p in products]
+    parts = list(ProductPart.objects.filter(product_id__in=ids).order_by("product_id", "depth", "position"))
+    materials = list(Material.objects.filter(product_id__in=ids).order_by("product_id", "position", "pk"))
+    substances = list(
+        SubstanceEntry.objects.filter(product_id__in=ids)
+        .order_by("product_id", "position", "pk")
+        .only(*_SUBSTANCE_FIELDS)
+    )
 
     by_material: dict[int, list[tree.Substance]] = defaultdict(list)
-    by_part: dict[int | None, list[tree.Substance]] = defaultdict(list)
+    by_part: dict[tuple[int, int | None], list[tree.Substance]] = defaultdict(list)
     for row in substances:
         if row.material_id:
             by_material[row.material_id].append(_substance(row))
         else:
-            by_part[row.part_id].append(_substance(row))
-    materials_by_part: dict[int | None, list[tree.Material]] = defaultdict(list)
+            by_part[(row.product_id, row.part_id)].append(_substance(row))
+    materials_by_part: dict[tuple[int, int | None], list[tree.Material]] = defaultdict(list)
     for m in materials:
-        materials_by_part[m.part_id].append(
+        materials_by_part[(m.product_id, m.part_id)].append(
             tree.Material(
                 name=m.name,
                 mass_mg=m.mass_mg,
@@ -104,7 +114,7 @@ def product_tree(product: Product) -> tree.Product:
             )
         )
     nodes: dict[int, tree.Part] = {}
-    top: list[tree.Part] = []
+    top: dict[int, list[tree.Part]] = defaultdict(list)
     for p in parts:  # ordered by depth: a parent is always built before its children
         node = tree.Part(
             name=p.name,
@@ -114,33 +124,69 @@ def product_tree(product: Product) -> tree.Product:
             declared_mass=p.declared_mass,
             is_article=p.is_article,
             comment=p.comment,
-            materials=materials_by_part[p.pk],
-            substances=by_part[p.pk],
+            materials=materials_by_part[(p.product_id, p.pk)],
+            substances=by_part[(p.product_id, p.pk)],
             location=p.location,
         )
         nodes[p.pk] = node
         if p.parent_id is None:
-            top.append(node)
+            top[p.product_id].append(node)
         else:
             nodes[p.parent_id].parts.append(node)
-    return tree.Product(
-        part_number=product.part_number,
-        name=product.name,
-        version=product.version,
-        unit_type=product.unit_type,
-        mass_mg=product.mass_mg,
-        declared_mass=product.declared_mass,
-        buyer_part_number=product.buyer_part_number,
-        destination_markets=list(product.destination_markets),
-        kind=product.kind,
-        is_article=product.is_article,
-        effective_date=product.effective_date,
-        parts=top,
-        materials=materials_by_part[None],
-        substances=by_part[None],
-        comment=product.comment,
-        versions=product.versions,
-    )
+    return {
+        product.pk: tree.Product(
+            part_number=product.part_number,
+            name=product.name,
+            version=product.version,
+            unit_type=product.unit_type,
+            mass_mg=product.mass_mg,
+            declared_mass=product.declared_mass,
+            buyer_part_number=product.buyer_part_number,
+            destination_markets=list(product.destination_markets),
+            kind=product.kind,
+            is_article=product.is_article,
+            effective_date=product.effective_date,
+            parts=top[product.pk],
+            materials=materials_by_part[(product.pk, None)],
+            substances=by_part[(product.pk, None)],
+            compliance=_compliance(product.compliance),
+            comment=product.comment,
+            versions=product.versions,
+        )
+        for product in products
+    }
+
+
+_SUBSTANCE_FIELDS = (
+    "product_id",
+    "material_id",
+    "part_id",
+    "position",
+    "identifier",
+    "name",
+    "mass_percent",
+    "mass_mg",
+    "intentional",
+    "exemptions",
+    "comment",
+    "description_of_use",
+    "location",
+)
+
+
+def _compliance(rows: list[dict[str, Any]]) -> list[tree.ComplianceAnswer]:
+    answers = []
+    for row in rows or []:
+        if not isinstance(row, dict) or not row.get("dsl_id"):
+            continue
+        answers.append(
+            tree.ComplianceAnswer(
+                dsl_id=row["dsl_id"],
+                name=row.get("name", ""),
+                above_threshold=bool(row.get("above_threshold")),
+            )
+        )
+    return answers
 
 
 def tree_rows(product: Product) -> list[dict[str, Any]]:

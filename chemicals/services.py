@@ -483,6 +483,7 @@ def _store(data: dict[str, Any], digest: str, *, activate_if_none_active: bool) 
     regulated_list.packaging_rule = data.get("packaging_rule") or {}
     regulated_list.footnotes = data.get("footnotes") or []
     regulated_list.source_sha256 = digest
+    regulated_list.document = data
     regulated_list.save()
     members: list[GroupMember] = []
     for group in data["groups"]:

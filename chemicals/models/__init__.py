@@ -1,6 +1,7 @@
 """Models of the chemicals app, one module per subject."""
 
 from chemicals.models.declarations import Declaration
+from chemicals.models.evaluations import ProductEvaluation, ReevaluationRun, Verdict, VerdictChange
 from chemicals.models.products import Material, Product, ProductPart, SubstanceEntry
 from chemicals.models.regulated_lists import (
     ControlledSubstance,
@@ -19,8 +20,12 @@ __all__ = [
     "Material",
     "NamedSubstance",
     "Product",
+    "ProductEvaluation",
     "ProductPart",
+    "ReevaluationRun",
     "RegulatedList",
     "SubstanceEntry",
     "SubstanceGroup",
+    "Verdict",
+    "VerdictChange",
 ]

@@ -49,6 +49,13 @@ class Product(models.Model):
         "chemicals.Declaration", on_delete=models.SET_NULL, null=True, blank=True, related_name="products"
     )
     warnings = models.JSONField(default=list, blank=True)
+    # The verdict under the active list version (blank: not evaluated yet); the findings are in
+    # ProductEvaluation. Kept here because every list, filter and certificate asks for it.
+    verdict = models.CharField(_("verdict"), max_length=14, blank=True, db_index=True)
+    verdict_list = models.ForeignKey(
+        "chemicals.RegulatedList", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    evaluated_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )

@@ -27,6 +27,8 @@ class RegulatedList(models.Model):
     packaging_rule = models.JSONField(default=dict, blank=True)
     footnotes = models.JSONField(default=list, blank=True)
     source_sha256 = models.CharField(max_length=64, editable=False)
+    # The whole list file as loaded: the evaluation engine reads its rules from exactly this document.
+    document = models.JSONField(default=dict, blank=True, editable=False)
     activated_at = models.DateTimeField(null=True, blank=True)
     activated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
