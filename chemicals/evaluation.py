@@ -67,6 +67,7 @@ class _Hit:
     cas: str
     node: int
     mass_mg: Decimal | None  # in one unit of its node
+    percent: Decimal | None  # of its node, as declared (a mixture often gives only this)
     fraction: float | None  # of the mass that counts for the group (element fraction), None: unknown
 
 
@@ -216,7 +217,9 @@ class _Tree:
                 mass = node.mass_mg * substance.mass_percent / 100
             cas = cas_numbers.normalize(identifier) or identifier
             for m in matches:
-                self.by_group[m.code].append(_Hit(substance, cas, index, mass, m.fraction))
+                self.by_group[m.code].append(
+                    _Hit(substance, cas, index, mass, substance.mass_percent, m.fraction)
+                )
 
     def _classify_unlisted(self, substance: tree.Substance, index: int) -> None:
         """A declared identifier in no group: fine when we know what it is, UNKNOWN when we cannot tell
@@ -264,6 +267,18 @@ def _gap_status(passes: bool, missing: bool, upper_bound: bool) -> tuple[str, st
         # The whole mass stood in for the element's: a pass holds, a breach is not proven.
         return (OK, "upper_bound") if passes else (UNKNOWN, "fraction_unknown")
     return None
+
+
+def _ppm_from_percent(hits: list[_Hit], den: int, element: bool) -> Decimal | None:
+    if any(h.node != den or h.percent is None or (element and h.fraction is None) for h in hits):
+        return None
+    return sum(
+        (
+            h.percent * 10_000 * (Decimal(repr(h.fraction)) if element and h.fraction is not None else 1)
+            for h in hits
+        ),
+        Decimal(0),
+    )
 
 
 def _claims(hit: _Hit, group: GroupRule, rules: RuleSet, as_of: date) -> list[_Claim]:
@@ -348,7 +363,11 @@ class _Evaluator:
                     share *= Decimal(repr(h.fraction))
             total += share
             claims = _claims(h, group, self.rules, self.as_of)
-            good = next((c for c in claims if c.state == "valid"), None)
+            # Table 1's metal and phthalate limits are RoHS limits: a RoHS exemption is the one to rely on.
+            valid_claims = sorted(
+                (c for c in claims if c.state == "valid"), key=lambda c: not c.info["list"].startswith("RoHS")
+            )
+            good = valid_claims[0] if valid_claims else None
             if good is not None:
                 valid.append((h, good))
             else:
@@ -372,8 +391,15 @@ class _Evaluator:
             location=main.substance.location,
         )
         if node.mass_mg is None or node.mass_mg <= 0:
-            finding.status, finding.reason = UNKNOWN, "denominator_missing"
-            return finding, None
+            ppm_by_percent = _ppm_from_percent(hits, den, element)
+            if ppm_by_percent is None:
+                finding.status, finding.reason = UNKNOWN, "denominator_missing"
+                return finding, None
+            # A mixture declared in percentages only: the concentration is known without any mass.
+            finding.ppm = _ppm_out(ppm_by_percent)
+            finding.mass_g = None
+            finding.status = OK if thr.passes(ppm_by_percent) else EXCEEDS
+            return finding, ppm_by_percent
         ppm = total / node.mass_mg * MILLION
         finding.ppm = _ppm_out(ppm)
         passes = thr.passes(ppm)
@@ -445,6 +471,9 @@ class _Evaluator:
             )
             if None in masses:
                 finding.reason = "mass_missing"
+                if index == 0 and all(h.percent is not None for h in node_hits):
+                    percent = sum((h.percent for h in node_hits if h.percent is not None), Decimal(0))
+                    finding.ppm, finding.reason = _ppm_out(percent * 10_000), ""
             elif product_mass:
                 finding.ppm = _ppm_out(known / product_mass * MILLION)
             self.findings.append(finding)

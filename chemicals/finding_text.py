@@ -74,6 +74,16 @@ def _arithmetic(finding: dict[str, Any]) -> str:
     )
     operator = {(True, "lt"): "<", (False, "lt"): "≥", (True, "lte"): "≤"}.get((passes, comparison), ">")
     numerator = finding.get("mass_g")
+    if not finding.get("denominator_g") and ppm is not None:
+        # A mixture declared in percentages: the concentration without masses.
+        return _("%(what)s %(percent)s %% = %(ppm)s ppm %(op)s %(limit)s ppm (%(ref)s)") % {
+            "what": _what(finding),
+            "percent": number(ppm / 10_000),
+            "ppm": number(ppm),
+            "op": operator,
+            "limit": number(threshold),
+            "ref": table_reference(finding),
+        }
     # mass_g is per product unit; the arithmetic divides the mass in one unit of the denominator.
     return _(
         "%(what)s %(mass)s g / %(container)s %(denominator)s g = %(ppm)s ppm %(op)s %(limit)s ppm (%(ref)s)"
@@ -143,6 +153,12 @@ def explain(finding: dict[str, Any]) -> str:
             "ref": ref,
         }
     if status == "DECLARED":
+        if finding.get("mass_g") is None and finding.get("ppm") is not None:
+            return _("%(name)s %(ppm)s ppm of the product: to be reported (%(ref)s)") % {
+                "name": name,
+                "ppm": number(finding["ppm"]),
+                "ref": ref,
+            }
         if finding.get("mass_g") is None:
             return _("%(name)s, mass not given: to be reported (%(ref)s)") % {"name": name, "ref": ref}
         return _(

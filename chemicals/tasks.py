@@ -4,12 +4,42 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from chemicals import declaration_services
+from chemicals import declaration_services, evaluation_services
+from chemicals.evaluation_selectors import active_list, products_pending
+from chemicals.models import Product, ReevaluationRun
+
+TASK_OPTIONS = {"acks_late": True, "reject_on_worker_lost": True}
 
 
-@shared_task(name="chemicals.process_declaration", acks_late=True, autoretry_for=(OSError,), max_retries=3)
+@shared_task(name="chemicals.process_declaration", autoretry_for=(OSError,), max_retries=3, **TASK_OPTIONS)
 def process_declaration(declaration_id: int) -> str:
-    return declaration_services.declaration_process(declaration_id)
+    status = declaration_services.declaration_process(declaration_id)
+    if status == "stored":
+        # Judge what was just stored; a separate task so a failed evaluation never undoes the upload.
+        evaluate_declaration.delay(declaration_id)
+    return status
+
+
+@shared_task(name="chemicals.evaluate_declaration", **TASK_OPTIONS)
+def evaluate_declaration(declaration_id: int) -> int:
+    ids = Product.objects.filter(declaration_id=declaration_id, is_current=True).values_list("pk", flat=True)
+    return evaluation_services.product_ids_evaluate(ids)
+
+
+@shared_task(name="chemicals.evaluate_products", **TASK_OPTIONS)
+def evaluate_products(product_ids: list[int]) -> int:
+    return evaluation_services.product_ids_evaluate(product_ids)
+
+
+@shared_task(name="chemicals.reevaluate_batch", **TASK_OPTIONS)
+def reevaluate_batch(run_id: int, index: int, product_ids: list[int]) -> int:
+    return evaluation_services.reevaluation_batch(run_id, index, product_ids)
+
+
+def enqueue_reevaluation(run: ReevaluationRun) -> None:
+    """Send the batches of a new run, after the transaction that created it commits."""
+    for index, ids in enumerate(run.batches):  # type: ignore[attr-defined]
+        reevaluate_batch.delay_on_commit(run.pk, index, ids)
 
 
 @shared_task(name="chemicals.requeue_stale_declarations")
@@ -17,4 +47,10 @@ def requeue_stale_declarations() -> int:
     ids = declaration_services.stale_declaration_ids()
     for declaration_id in ids:
         process_declaration.delay(declaration_id)
+    # Products stored while no worker could evaluate them, or missed by a failed task.
+    current = active_list()
+    if current is not None:
+        pending = list(products_pending(current).values_list("pk", flat=True)[:5000])
+        for start in range(0, len(pending), evaluation_services.BATCH_SIZE):
+            evaluate_products.delay(pending[start : start + evaluation_services.BATCH_SIZE])
     return len(ids)

@@ -86,6 +86,11 @@ def _read_upload(
 ) -> ParseResult:
     if _TEMPORARY.search(name):
         return ParseResult(problems=[Problem("format.temporary_file", ERROR, {"name": name}, source=name)])
+    if name.lower().endswith(".json") or data.lstrip()[:1] == b"{":
+        # The portal's own composition JSON (docs/composition-json.md): what the editor and the API send.
+        from chemicals.formats import json_tree
+
+        return json_tree.read(data, name=name)
     try:
         if _is_workbook(data, name=name, limits=limits):
             from chemicals.formats import xlsx_template

@@ -85,7 +85,7 @@ class Migration(migrations.Migration):
             name='VerdictChange',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('old_verdict', models.CharField(blank=True, max_length=14)),
+                ('old_verdict', models.CharField(blank=True, choices=[('compliant', 'Compliant'), ('non_compliant', 'Not compliant'), ('incomplete', 'Incomplete')], max_length=14)),
                 ('new_verdict', models.CharField(choices=[('compliant', 'Compliant'), ('non_compliant', 'Not compliant'), ('incomplete', 'Incomplete')], max_length=14)),
                 ('old_breached', models.JSONField(default=list)),
                 ('new_breached', models.JSONField(default=list)),

@@ -95,7 +95,7 @@ class VerdictChange(models.Model):
     run = models.ForeignKey(ReevaluationRun, on_delete=models.CASCADE, related_name="changes")
     product = models.ForeignKey("chemicals.Product", on_delete=models.CASCADE, related_name="+")
     supplier = models.ForeignKey("suppliers.Supplier", on_delete=models.CASCADE, related_name="+")
-    old_verdict = models.CharField(max_length=14, blank=True)
+    old_verdict = models.CharField(max_length=14, blank=True, choices=Verdict.choices)
     new_verdict = models.CharField(max_length=14, choices=Verdict.choices)
     old_breached = models.JSONField(default=list)
     new_breached = models.JSONField(default=list)

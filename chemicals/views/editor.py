@@ -29,6 +29,7 @@ from chemicals.problems import ERROR, Problem, has_errors
 from chemicals.problems import render as render_problems
 from chemicals.product_selectors import product_tree
 from chemicals.product_services import product_submit, product_tree_store
+from chemicals.tasks import evaluate_products
 from chemicals.validation import validate
 from suppliers.models import Supplier
 from suppliers.selectors import supplier_for_user
@@ -364,6 +365,7 @@ def product_editor_submit(request: HttpRequest, product_pk: int | None = None) -
         # The document on the page is what is submitted: store it as the draft, then submit that.
         draft = _save_draft(tree, supplier=supplier, by=request.user)
         submitted = product_submit(draft, warnings=[p.as_dict() for p in problems])
+        evaluate_products.delay_on_commit([submitted.pk])
     return JsonResponse(
         {
             "product_pk": submitted.pk,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.text import slugify
@@ -17,9 +18,10 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from chemicals import selectors, services
+from chemicals import evaluation_services, selectors, services
 from chemicals.forms import RegulatedListUploadForm, SubstanceListFilterForm
 from chemicals.models import RegulatedList
+from chemicals.tasks import enqueue_reevaluation
 from suppliers import access, exports
 from suppliers.views.guards import staff_required
 
@@ -196,7 +198,11 @@ def substance_list_activate(request: HttpRequest, list_pk: int) -> HttpResponse:
         messages.error(request, _("The active list changed while you were reviewing. Please review again."))
         return back
     try:
-        services.regulated_list_activate(regulated_list=regulated_list, by=request.user)
+        with transaction.atomic():
+            services.regulated_list_activate(regulated_list=regulated_list, by=request.user)
+            # Every current declaration is judged again under the new version, in batches.
+            run = evaluation_services.reevaluation_start(regulated_list, previous=current, by=request.user)
+            enqueue_reevaluation(run)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return back
