@@ -81,9 +81,9 @@ class ExemptionRule:
         if self.status == "renewal_applied":
             # RoHS Art. 5(5): an exemption stays valid while its renewal is being decided.
             return False
-        if self.status == "expired":
-            return True
-        return self.expires_on is not None and self.expires_on < as_of
+        if self.expires_on is not None:
+            return self.expires_on < as_of
+        return self.status == "expired"
 
     def as_dict(self) -> dict[str, Any]:
         return {
