@@ -109,3 +109,45 @@ def test_list_and_as_of_options(capacitor, capsys):
     assert json.loads(out)["list"] == RegulatedList.objects.get().code
     with pytest.raises(Exception, match="no list version"):
         call_command("evaluate", str(capacitor), "--list", "GPG-99")
+
+
+# Verdicts checked by hand against each file's substances (see the issue-5 closing note for the reasoning).
+REFERENCE_VERDICTS = {
+    "PR1806EZ_001": ("incomplete", []),  # 1330-78-5 tricresyl phosphate is not in the identifier table
+    "20241029165455_PWBOAD-001_001": ("compliant", []),
+    "HIJ4567_001": ("non_compliant", ["T1-19"]),  # DEHP 15 % of the PVC jacket; "No exemption" claimed
+    "Housing-1_002": ("compliant", []),
+    "Housing-2_003": ("compliant", []),
+    "Housing-3_004": ("compliant", []),
+    "Internal-housing_005": ("compliant", []),
+    "KLM7890_006": ("compliant", []),  # Pb 2 % in a copper alloy, RoHS Annex III 6(c) (renewal applied)
+    "LED-001_007": ("incomplete", []),  # gallium arsenide phosphide cannot be identified
+    "20241030151206_PWBOAD-001_008": ("compliant", []),
+    "screw_009": ("compliant", []),
+    "114117_000-000-000_001": ("compliant", []),
+    "114319_000-000-000_001": ("compliant", []),
+    "130229_000-000-000_001": ("compliant", []),
+    "130558_000-000-000_001": ("incomplete", []),  # arsenic pentoxide hydrate, antimony trioxide unidentified
+    "130733_000-000-000_001": ("non_compliant", ["T1-19"]),  # DEHP 15 % of the vinyl compound
+    "PP-1_001": ("incomplete", []),  # polymer CAS numbers are not in the identifier table
+    "PS-01_002": ("incomplete", []),
+}
+
+
+@pytest.mark.reference
+@pytest.mark.django_db
+def test_reference_samples_give_the_verdicts_checked_by_hand(capsys):
+    from tests.chemicals.test_chemsherpa_reader import _samples
+
+    samples = _samples()
+    code, out = run(*map(str, samples), "--as-of", "2026-11-21", "--json", capsys=capsys)
+    assert code == 1
+    got = {}
+    for entry in json.loads(out)["files"]:
+        (product,) = entry["products"]
+        key = next(k for k in REFERENCE_VERDICTS if entry["file"].endswith(k + ".xml"))
+        breached = sorted(
+            {f["group"] for f in product["findings"] if f["status"] in ("EXCEEDS", "PROHIBITED")}
+        )
+        got[key] = (product["verdict"], breached)
+    assert got == REFERENCE_VERDICTS
