@@ -18,6 +18,7 @@ numbers its explanation is written from (chemicals/finding_text.py renders it in
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
@@ -215,7 +216,7 @@ class _Tree:
             mass = substance.mass_mg
             if mass is None and substance.mass_percent is not None and node.mass_mg is not None:
                 mass = node.mass_mg * substance.mass_percent / 100
-            cas = cas_numbers.normalize(identifier) or identifier
+            cas = _canonical(identifier)
             for m in matches:
                 self.by_group[m.code].append(
                     _Hit(substance, cas, index, mass, substance.mass_percent, m.fraction)
@@ -224,23 +225,14 @@ class _Tree:
     def _classify_unlisted(self, substance: tree.Substance, index: int) -> None:
         """A declared identifier in no group: fine when we know what it is, UNKNOWN when we cannot tell
         (an unidentifiable CAS could be a lead or cadmium compound, which only its formula would show)."""
-        identifier = substance.identifier
-        reason = ""
-        if cas_numbers.normalize_sn(identifier) is not None:
-            reason = "unknown_sn"
-        else:
-            cas = cas_numbers.normalize(identifier)
-            if cas is None or not cas_numbers.check_digit_ok(cas):
-                reason = "invalid_identifier"
-            elif pypi_chemicals.lookup(cas) is None:
-                reason = "unidentified"
+        reason = _unlisted_reason(substance.identifier)
         if reason:
             self.unidentified.append(
                 Finding(
                     group=None,
                     status=UNKNOWN,
                     reason=reason,
-                    cas=identifier,
+                    cas=substance.identifier,
                     substance=substance.name,
                     path=list(self.nodes[index].path),
                     mass_g=_g(substance.mass_mg * self.nodes[index].units)
@@ -249,6 +241,22 @@ class _Tree:
                     location=substance.location,
                 )
             )
+
+
+@functools.lru_cache(maxsize=65536)
+def _canonical(identifier: str) -> str:
+    return cas_numbers.normalize(identifier) or identifier
+
+
+@functools.lru_cache(maxsize=65536)
+def _unlisted_reason(identifier: str) -> str:
+    """Why an identifier in no group cannot be classified ("" when it can: a known substance)."""
+    if cas_numbers.normalize_sn(identifier) is not None:
+        return "unknown_sn"
+    cas = cas_numbers.normalize(identifier)
+    if cas is None or not cas_numbers.check_digit_ok(cas):
+        return "invalid_identifier"
+    return "unidentified" if pypi_chemicals.lookup(cas) is None else ""
 
 
 @dataclass
@@ -362,6 +370,9 @@ class _Evaluator:
                 else:
                     share *= Decimal(repr(h.fraction))
             total += share
+            if not h.substance.exemptions:
+                not_exempt += share
+                continue
             claims = _claims(h, group, self.rules, self.as_of)
             # Table 1's metal and phthalate limits are RoHS limits: a RoHS exemption is the one to rely on.
             valid_claims = sorted(
