@@ -4,7 +4,7 @@ urls), so the tenancy walk in tests/suppliers covers them with the same rules.""
 from django.urls import path
 
 from chemicals.urls_editor import editor_urlpatterns
-from chemicals.views import declarations, products, substance_lists
+from chemicals.views import declarations, products, reevaluations, substance_lists
 
 supplier_urlpatterns: list = [
     path("products/", products.product_list, name="product_list"),
@@ -49,5 +49,18 @@ staff_urlpatterns: list = [
         "substance-lists/<int:list_pk>/delete/",
         substance_lists.substance_list_delete,
         name="substance_list_delete",
+    ),
+    # Re-evaluation runs are group-wide like their list; the impact rows are scoped per supplier.
+    path(
+        "substance-lists/<int:list_pk>/reevaluations/",
+        reevaluations.reevaluation_list,
+        name="reevaluation_list",
+    ),
+    path("reevaluations/<int:run_pk>/", reevaluations.reevaluation_detail, name="reevaluation_detail"),
+    path("reevaluations/<int:run_pk>/status/", reevaluations.reevaluation_status, name="reevaluation_status"),
+    path(
+        "reevaluations/<int:run_pk>/impact.csv",
+        reevaluations.reevaluation_impact_export,
+        name="reevaluation_impact_export",
     ),
 ]

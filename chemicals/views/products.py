@@ -6,10 +6,11 @@ from django.core.paginator import Paginator
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from chemicals import product_selectors
-from chemicals.models import Product
+from chemicals import product_selectors, verdict_selectors
+from chemicals.models import Product, Verdict
 from chemicals.problems import render as render_problems
 from suppliers import exports
 from suppliers.views.guards import staff_required, supplier_required
@@ -21,12 +22,14 @@ SORTS = {
     "-created": ("-created_at",),
     "name": ("name", "part_number"),
     "supplier": ("supplier__legal_name", "part_number"),
+    "verdict": (verdict_selectors.verdict_order(), "part_number"),
 }
 
 
 def _filtered(request: HttpRequest, qs: QuerySet[Product]) -> tuple[QuerySet[Product], dict[str, str]]:
     params = {
-        k: request.GET.get(k, "").strip() for k in ("q", "kind", "status", "warnings", "sort", "supplier")
+        k: request.GET.get(k, "").strip()
+        for k in ("q", "kind", "status", "warnings", "sort", "supplier", "verdict")
     }
     if params["q"]:
         q = params["q"]
@@ -39,6 +42,7 @@ def _filtered(request: HttpRequest, qs: QuerySet[Product]) -> tuple[QuerySet[Pro
         qs = qs.exclude(warnings=[])
     if params["supplier"].isdigit():
         qs = qs.filter(supplier_id=int(params["supplier"]))
+    qs = verdict_selectors.filter_by_verdict(qs, params["verdict"])
     return qs.order_by(*SORTS.get(params["sort"], SORTS["part_number"])), params
 
 
@@ -58,6 +62,7 @@ def _list(request: HttpRequest, template: str, products: QuerySet[Product]) -> H
             "query": query.urlencode(),
             "kinds": Product.Kind.choices,
             "statuses": Product.Status.choices,
+            "verdicts": [*Verdict.choices, (verdict_selectors.NOT_EVALUATED, _("Not evaluated yet"))],
         },
     )
 
@@ -74,6 +79,8 @@ def _export(qs: QuerySet[Product]) -> HttpResponse:
         _("Buyer's part number"),
         _("Substances"),
         _("Warnings"),
+        _("Verdict"),
+        _("Evaluated against"),
     ]
     rows = (
         [
@@ -87,8 +94,10 @@ def _export(qs: QuerySet[Product]) -> HttpResponse:
             p.buyer_part_number,
             p.substance_total,
             len(p.warnings),
+            verdict_selectors.verdict_label(p.verdict) or _("Not evaluated yet"),
+            p.verdict_list.code if p.verdict_list else "",
         ]
-        for p in qs.iterator(chunk_size=2000)
+        for p in qs.select_related("verdict_list").iterator(chunk_size=2000)
     )
     response = HttpResponse(exports.to_csv(header, rows), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="products.csv"'
@@ -99,15 +108,32 @@ def _detail(request: HttpRequest, product: Product, template: str, *, staff: boo
     revisions = product_selectors.product_revisions(product)
     if staff:  # a supplier's drafts are not the buyer's business
         revisions = revisions.filter(status=Product.Status.SUBMITTED)
+    evaluation = verdict_selectors.current_evaluation(product)
+    status = request.GET.get("status", "").strip()
+    if status not in verdict_selectors.STATUSES:
+        status = ""
+    findings = (
+        verdict_selectors.findings_for_display(evaluation, get_language() or "en", status=status)
+        if evaluation
+        else []
+    )
     return render(
         request,
         template,
         {
             "product": product,
-            "rows": product_selectors.tree_rows(product),
+            # Markers follow every finding, whatever the table filter shows.
+            "rows": verdict_selectors.tree_rows_with_status(
+                product, evaluation.findings if evaluation else []
+            ),
             "warnings": render_problems(product.warnings),
             "revisions": revisions,
             "compliance": [row for row in product.compliance if row.get("above_threshold")],
+            "evaluation": evaluation,
+            "findings": findings,
+            "finding_status": status,
+            "status_counts": verdict_selectors.status_counts(evaluation) if evaluation else [],
+            "evaluation_warnings": render_problems(evaluation.warnings) if evaluation else [],
         },
     )
 
