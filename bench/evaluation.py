@@ -275,6 +275,89 @@ def reevaluation() -> None:
         supplier.delete()
 
 
+def certificates() -> None:
+    """Median warm WeasyPrint render of a 1-product and a 50-product certificate (ja, with Noto CJK)."""
+    import logging
+    import statistics
+
+    logging.getLogger("weasyprint").setLevel(logging.WARNING)
+    logging.getLogger("fontTools").setLevel(logging.WARNING)
+
+    from django.db import connection
+    from django.utils import timezone
+
+    from chemicals.models import Product, ProductEvaluation
+    from chemicals.reference_data import load_all
+    from compliance.certificate_pdf import certificate_pdf
+    from compliance.certificate_services import certificate_request, certificate_sign
+    from suppliers.models import BuyerGroup, BuyerUnit, Membership, Supplier, User
+    from suppliers.roles import Role
+
+    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
+    try:
+        load_all()
+        unit = BuyerUnit.objects.create(
+            group=BuyerGroup.objects.create(name="Bench Group"), code="u", name="Unit"
+        )
+        supplier = Supplier.objects.create(legal_name="Bench Supplier", local_name="ベンチ電子", country="JP")
+        supplier.buyer_units.set([unit])
+        user = User.objects.create_user(email="bench@supplier.example", password="x" * 16, language="ja")
+        Membership.objects.create(user=user, role=Role.SUPPLIER_ADMIN, supplier=supplier)
+        from chemicals.evaluation_selectors import active_list
+
+        current = active_list()
+        products = [
+            Product.objects.create(
+                supplier=supplier,
+                part_number=f"CERT-{i:03d}",
+                name=f"部品 {i}",
+                verdict="compliant",
+                verdict_list=current,
+                evaluated_at=timezone.now(),
+            )
+            for i in range(50)
+        ]
+        ProductEvaluation.objects.bulk_create(
+            [
+                ProductEvaluation(
+                    product=p, regulated_list=current, as_of=timezone.localdate(), verdict="compliant"
+                )
+                for p in products
+            ]
+        )
+
+        def certificate(items):
+            made = certificate_request(
+                by=user, supplier=supplier, product_ids=[p.pk for p in items], language="ja"
+            )
+            return certificate_sign(
+                certificate=made,
+                by=user,
+                signer_name="田中 愛子",
+                signer_title="品質保証部長",
+                confirmed=True,
+                ip="127.0.0.1",
+                user_agent="bench",
+            )
+
+        for label, items in (("1 product", products[:1]), ("50 products", products)):
+            made = certificate(items)
+            certificate_pdf(made)  # warm: fonts and templates loaded
+            times = []
+            for _ in range(7):
+                start = time.perf_counter()
+                data = certificate_pdf(made)
+                times.append(time.perf_counter() - start)
+            target = "1 s" if len(items) == 1 else "3 s"
+            print(
+                f"certificate PDF, {label} (ja), median of 7 warm: {statistics.median(times) * 1000:.0f} ms"
+                f" ({len(data) / 1024:.0f} KiB; target <= {target})"
+            )
+    finally:
+        connection.creation.destroy_test_db(old_name, verbosity=0)
+
+
 if __name__ == "__main__":
     pure()
     reevaluation()
+    certificates()

@@ -4,6 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
 from chemicals import urls as chemicals_urls
+from compliance import urls as compliance_urls
 from procurement_portal.views import health
 from suppliers import urls as suppliers_urls
 from suppliers.views import accounts, onboarding
@@ -45,9 +46,27 @@ urlpatterns = [
     # Each app contributes pages to the two namespaces; the tenancy rule is per namespace.
     path(
         "supplier/",
-        include((suppliers_urls.supplier_urlpatterns + chemicals_urls.supplier_urlpatterns, "supplier")),
+        include(
+            (
+                suppliers_urls.supplier_urlpatterns
+                + chemicals_urls.supplier_urlpatterns
+                + compliance_urls.supplier_urlpatterns,
+                "supplier",
+            )
+        ),
     ),
-    path("staff/", include((suppliers_urls.staff_urlpatterns + chemicals_urls.staff_urlpatterns, "staff"))),
+    path(
+        "staff/",
+        include(
+            (
+                suppliers_urls.staff_urlpatterns
+                + chemicals_urls.staff_urlpatterns
+                + compliance_urls.staff_urlpatterns,
+                "staff",
+            )
+        ),
+    ),
+    *compliance_urls.public_urlpatterns,
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
     path("admin/", admin.site.urls),
 ]

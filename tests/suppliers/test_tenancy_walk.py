@@ -26,6 +26,7 @@ PUBLIC = {
     "set_language",
     "registration_request",
     "invitation_accept",
+    "certificate_verify",
 }
 # Names open to any logged-in user, about their own account only.
 ACCOUNT = {"password_change", "password_change_done"}
@@ -74,6 +75,9 @@ def object_kwargs(world: World) -> dict[str, object]:
         "product_pk": _product_of_a(world).pk,
         "declaration_pk": _product_of_a(world).declaration_id,
         "list_pk": _active_list().pk,
+        "certificate_pk": _certificate_of_a(world).pk,
+        "code": _certificate_of_a(world).verification_code,
+        "run_pk": _run_of_active_list().pk,
     }
 
 
@@ -86,6 +90,14 @@ def _active_list():
         defaults={"title": {"en": "Walk list"}, "version": "1", "status": RegulatedList.Status.ACTIVE},
     )
     return regulated_list
+
+
+def _run_of_active_list():
+    """A re-evaluation run: group-wide like its list (its impact rows are scoped per supplier)."""
+    from chemicals.models import ReevaluationRun
+
+    run, _ = ReevaluationRun.objects.get_or_create(regulated_list=_active_list())
+    return run
 
 
 def _product_of_a(world: World):
@@ -103,6 +115,27 @@ def _product_of_a(world: World):
         defaults={"name": "Alpha part", "declaration": declaration},
     )
     return product
+
+
+def _certificate_of_a(world: World):
+    """An issued certificate (without its PDF yet) of supplier A naming A's product."""
+    from compliance.models import Certificate
+
+    certificate, created = Certificate.objects.get_or_create(
+        number="NIG-2026-000001",
+        defaults={
+            "supplier": world.supplier_a,
+            "regulated_list": _active_list(),
+            "verification_code": "WALKWALKWALKWALKWALKWALKWALKWALK",
+            "status": Certificate.Status.ISSUED,
+        },
+    )
+    if created:
+        product = _product_of_a(world)
+        certificate.products.create(
+            product=product, part_number=product.part_number, revision=product.revision
+        )
+    return certificate
 
 
 def _url(route: Route, world: World) -> str:
@@ -123,6 +156,7 @@ def _snapshot(world: World) -> tuple:
         tuple(world.registration_a.__class__.objects.order_by("pk").values_list("pk", "status")),
         tuple(world.supplier_a.products.order_by("pk").values_list("pk", "status", "is_current", "name")),
         tuple(world.supplier_a.declarations.order_by("pk").values_list("pk", "status")),
+        tuple(world.supplier_a.certificates.order_by("pk").values_list("pk", "status")),
     )
 
 
@@ -187,7 +221,8 @@ def test_staff_routes(world, route):
         assert world.client_for(supplier_user).post(url, {"legal_name": "hacked"}).status_code == 403
     # list_pk names a regulated list: group-wide reference data that every staff user reads alike, so
     # there is no "other unit's object" to hide; like fmt it does not count as an object of unit A.
-    if route.kwargs and set(route.kwargs) - {"fmt", "list_pk"}:
+    # run_pk (a re-evaluation of a list) is group-wide too; its impact rows are scoped in the view.
+    if route.kwargs and set(route.kwargs) - {"fmt", "list_pk", "run_pk"}:
         # Staff of another buyer unit: A's objects do not exist for them.
         client = world.client_for(world.staff_b)
         assert client.get(url).status_code in (404, 405)
