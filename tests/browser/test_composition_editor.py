@@ -88,7 +88,7 @@ def test_supplier_builds_saves_and_submits_a_product(live_server, page, world):
 
     # Fix the masses and the CAS number, then submit: the page moves on to the product.
     node(page, "product.parts[0].materials[1]").get_by_label("Mass of one unit").fill("2")
-    expect(balance).to_contain_text("Mass balance within 1 %")
+    expect(balance).to_contain_text("Mass balance within 0.1 %")
     expect(balance).not_to_have_class(re.compile(r"\bbalance-warn\b"))
     cas.fill("7439-92-1")
     expect(substance.get_by_text("Check digit correct.")).to_be_visible()
@@ -170,7 +170,7 @@ def test_stored_tree_opens_with_its_sub_parts_and_balances(live_server, page, wo
     expect(epoxy_node.get_by_label("Mass (%)")).to_have_value("50")
     # 500 mg of epoxy + 2 x 250 mg pins = 1 g, as declared.
     expect(own_balance(body_node)).to_contain_text("Computed from the contents: 1 g")
-    expect(own_balance(body_node)).to_contain_text("Mass balance within 1 %")
+    expect(own_balance(body_node)).to_contain_text("Mass balance within 0.1 %")
     expect(node(page, "product").get_by_label("Part number", exact=True)).to_have_attribute("readonly", "")
     # Three pins instead of two: the body is now 0.25 g too light, 25 % off.
     pin_node.get_by_label("Number of units").fill("3")
