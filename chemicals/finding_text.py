@@ -55,7 +55,7 @@ def _what(finding: dict[str, Any]) -> str:
     if element and finding.get("group") and "+" not in finding["group"]:
         return _("%(element)s in %(name)s") % {"element": element, "name": name}
     if "+" in (finding.get("group") or ""):
-        return _("Cd + Cr(VI) + Pb + Hg")
+        return "Cd + Cr(VI) + Pb + Hg"  # element symbols read the same in every language
     if finding.get("contributors"):
         return _("%(name)s and %(count)s more") % {"name": name, "count": len(finding["contributors"]) - 1}
     return name

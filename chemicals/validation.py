@@ -14,7 +14,7 @@ from chemicals.composition import UNIT_TYPES, Material, Part, Product, Substance
 from chemicals.name_check import name_matches_cas
 from chemicals.problems import ERROR, WARNING, Problem
 
-DEFAULT_TOLERANCE_PERCENT = Decimal(1)
+DEFAULT_TOLERANCE_PERCENT = Decimal("0.1")  # settings.MASS_BALANCE_TOLERANCE_PERCENT overrides it
 # Percentages are written with a few decimals; sums such as 33.34 + 66.67 must not count as > 100.
 PERCENT_SLACK = Decimal("0.01")
 
