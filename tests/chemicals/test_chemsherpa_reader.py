@@ -103,7 +103,7 @@ def test_rollup_off_is_a_warning_naming_the_figures():
     result = read_upload(files.ai_mass_rollup_off("5"), name="off.xml")
     (problem,) = [p for p in validate(result.products) if p.code == "mass.rollup_mismatch"]
     assert problem.severity == WARNING and problem.line
-    assert "tolerance 1" in problem.message()
+    assert "tolerance 0.1 %" in problem.message()
 
 
 @pytest.mark.parametrize(
