@@ -250,9 +250,11 @@ def reevaluation() -> None:
         app.control.purge()
         workers = _start_workers(2)
         regulated_list = active_list()
-        run = evaluation_services.reevaluation_start(regulated_list, previous=regulated_list, by=None)
+        run, batches = evaluation_services.reevaluation_start(
+            regulated_list, previous=regulated_list, by=None
+        )
         start = time.perf_counter()
-        for index, batch in enumerate(run.batches):
+        for index, batch in enumerate(batches):
             reevaluate_batch.delay(run.pk, index, batch)
         while True:
             run.refresh_from_db()

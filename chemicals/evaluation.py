@@ -330,6 +330,21 @@ class _Evaluator:
     def _base(self, group: GroupRule, status: str, **kw: Any) -> Finding:
         return Finding(group=group.code, status=status, table=group.table, number=group.number, **kw)
 
+    def _entry(self, group: GroupRule, status: str, reason: str, h: _Hit, basis: str) -> Finding:
+        """A finding about one substance entry as such (not a concentration): its mass per product unit."""
+        node = self.nodes[h.node]
+        return self._base(
+            group,
+            status,
+            reason=reason,
+            cas=h.cas,
+            substance=h.substance.name,
+            path=list(node.path),
+            basis=basis,
+            mass_g=_g(h.mass_mg * node.units) if h.mass_mg is not None else None,
+            location=h.substance.location,
+        )
+
     def _contributors(self, hits: list[_Hit], den_units: Decimal, element: bool) -> list[dict[str, Any]]:
         out = []
         for h in hits:
@@ -492,22 +507,11 @@ class _Evaluator:
     def _table1(self, group: GroupRule, hits: list[_Hit]) -> None:
         covered: set[int] = set()
         if group.intentional_use_prohibited:
-            for h in hits:
-                if h.substance.intentional:
-                    node = self.nodes[h.node]
-                    self.findings.append(
-                        self._base(
-                            group,
-                            PROHIBITED,
-                            reason="intentional",
-                            cas=h.cas,
-                            substance=h.substance.name,
-                            path=list(node.path),
-                            basis=group.basis,
-                            mass_g=_g(h.mass_mg * node.units) if h.mass_mg is not None else None,
-                            location=h.substance.location,
-                        )
-                    )
+            self.findings += [
+                self._entry(group, PROHIBITED, "intentional", h, group.basis)
+                for h in hits
+                if h.substance.intentional
+            ]
         for thr in group.thresholds:
             if thr.scope == "packaging":
                 continue  # the packaging sum of all four metals is judged once, in _packaging
@@ -520,38 +524,15 @@ class _Evaluator:
                 continue
             if state == "unknown":
                 covered.update(id(h) for h in relevant)
-                h = relevant[0]
                 self.findings.append(
-                    self._base(
-                        group,
-                        UNKNOWN,
-                        reason="markets_unknown",
-                        cas=h.cas,
-                        substance=h.substance.name,
-                        path=list(self.nodes[h.node].path),
-                        basis=PRODUCT_OR_LAYER,
-                        location=h.substance.location,
-                    )
+                    self._entry(group, UNKNOWN, "markets_unknown", relevant[0], PRODUCT_OR_LAYER)
                 )
                 continue
             if thr.prohibited:
                 covered.update(id(h) for h in relevant)
-                for h in relevant:
-                    node = self.nodes[h.node]
-                    self.findings.append(
-                        self._base(
-                            group,
-                            PROHIBITED,
-                            reason="region_prohibited",
-                            cas=h.cas,
-                            substance=h.substance.name,
-                            path=list(node.path),
-                            basis=PRODUCT_OR_LAYER,
-                            mass_g=_g(h.mass_mg * node.units) if h.mass_mg is not None else None,
-                            location=h.substance.location,
-                            exemption=None,
-                        )
-                    )
+                self.findings += [
+                    self._entry(group, PROHIBITED, "region_prohibited", h, PRODUCT_OR_LAYER) for h in relevant
+                ]
                 continue
             if thr.ppm is None:
                 continue
@@ -564,19 +545,14 @@ class _Evaluator:
             if id(h) in covered or h.substance.intentional:
                 continue
             # No numeric limit covers this entry: the group prohibits intentional use only.
-            node = self.nodes[h.node]
             unintentional = h.substance.intentional is False and group.intentional_use_prohibited
             self.findings.append(
-                self._base(
+                self._entry(
                     group,
                     OK if unintentional else UNKNOWN,
-                    reason="impurity" if unintentional else "intentional_unknown",
-                    cas=h.cas,
-                    substance=h.substance.name,
-                    path=list(node.path),
-                    basis=group.basis,
-                    mass_g=_g(h.mass_mg * node.units) if h.mass_mg is not None else None,
-                    location=h.substance.location,
+                    "impurity" if unintentional else "intentional_unknown",
+                    h,
+                    group.basis,
                 )
             )
 

@@ -99,8 +99,8 @@ def product_ids_evaluate(product_ids: Iterable[int]) -> int:
 
 def reevaluation_start(
     regulated_list: RegulatedList, *, previous: RegulatedList | None, by: Any
-) -> ReevaluationRun:
-    """Create the run and its batches of product ids; the caller enqueues `batches` after commit."""
+) -> tuple[ReevaluationRun, list[list[int]]]:
+    """Create the run; return it with its batches of product ids, which the caller enqueues after commit."""
     ids = list(products_to_evaluate().order_by("pk").values_list("pk", flat=True))
     batches = [ids[i : i + BATCH_SIZE] for i in range(0, len(ids), BATCH_SIZE)]
     run = ReevaluationRun.objects.create(
@@ -112,8 +112,7 @@ def reevaluation_start(
         status=ReevaluationRun.Status.QUEUED if batches else ReevaluationRun.Status.DONE,
         finished_at=None if batches else timezone.now(),
     )
-    run.batches = batches  # type: ignore[attr-defined]  # handed to the caller, not stored
-    return run
+    return run, batches
 
 
 def reevaluation_batch(run_id: int, index: int, product_ids: list[int]) -> int:

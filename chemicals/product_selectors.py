@@ -9,7 +9,7 @@ from typing import Any
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from chemicals import composition as tree
-from chemicals.models import Declaration, Material, Product, ProductPart, SubstanceEntry
+from chemicals.models import Declaration, Material, Product, ProductPart, RegulatedList, SubstanceEntry
 
 
 def product_list(user: Any, *, current_only: bool = True) -> QuerySet[Product]:
@@ -37,6 +37,16 @@ def submitted_product_list(user: Any, *, latest_only: bool = True) -> QuerySet[P
 
 def declaration_list(user: Any) -> QuerySet[Declaration]:
     return Declaration.objects.visible_to(user).select_related("supplier", "uploaded_by")
+
+
+def declaration_awaits_verdict(declaration: Declaration) -> bool:
+    """Stored, but a product from it has no verdict yet while a list is active to judge it against: the
+    evaluation task is still to run. (With no active list no verdict is coming, so nothing to wait for.)"""
+    return (
+        declaration.status == Declaration.Status.STORED
+        and declaration.products.filter(is_current=True, status=Product.Status.SUBMITTED, verdict="").exists()
+        and RegulatedList.objects.filter(status=RegulatedList.Status.ACTIVE).exists()
+    )
 
 
 def product_revisions(product: Product) -> QuerySet[Product]:

@@ -36,9 +36,9 @@ def reevaluate_batch(run_id: int, index: int, product_ids: list[int]) -> int:
     return evaluation_services.reevaluation_batch(run_id, index, product_ids)
 
 
-def enqueue_reevaluation(run: ReevaluationRun) -> None:
+def enqueue_reevaluation(run: ReevaluationRun, batches: list[list[int]]) -> None:
     """Send the batches of a new run, after the transaction that created it commits."""
-    for index, ids in enumerate(run.batches):  # type: ignore[attr-defined]
+    for index, ids in enumerate(batches):
         reevaluate_batch.delay_on_commit(run.pk, index, ids)
 
 

@@ -89,6 +89,9 @@ def declaration_detail(request: HttpRequest, declaration_pk: int) -> HttpRespons
         "chemicals/declarations/detail.html",
         {
             "declaration": declaration,
+            # The page keeps polling until the verdicts are in, not only until the file is stored.
+            "finished": declaration.is_finished
+            and not product_selectors.declaration_awaits_verdict(declaration),
             "problems": render_problems(declaration.problems),
             "products": declaration.products.order_by("part_number"),
         },
@@ -105,7 +108,8 @@ def declaration_status(request: HttpRequest, declaration_pk: int) -> JsonRespons
             "status_label": declaration.get_status_display(),
             "progress": declaration.progress,
             "stage": declaration.stage,
-            "finished": declaration.is_finished,
+            "finished": declaration.is_finished
+            and not product_selectors.declaration_awaits_verdict(declaration),
             "errors": declaration.error_count,
             "warnings": declaration.warning_count,
             "products": declaration.product_count,

@@ -201,8 +201,10 @@ def substance_list_activate(request: HttpRequest, list_pk: int) -> HttpResponse:
         with transaction.atomic():
             services.regulated_list_activate(regulated_list=regulated_list, by=request.user)
             # Every current declaration is judged again under the new version, in batches.
-            run = evaluation_services.reevaluation_start(regulated_list, previous=current, by=request.user)
-            enqueue_reevaluation(run)
+            run, batches = evaluation_services.reevaluation_start(
+                regulated_list, previous=current, by=request.user
+            )
+            enqueue_reevaluation(run, batches)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return back

@@ -140,3 +140,24 @@ def test_a_draft_revision_is_not_evaluated(world, gpg):
     product = store(world.supplier_a, "D-1", "117-81-7", "2000")
     Product.objects.filter(pk=product.pk).update(status=Product.Status.DRAFT)
     assert evaluation_services.product_ids_evaluate([product.pk]) == 0
+
+
+def test_declaration_page_keeps_polling_until_the_verdicts_are_in(
+    world, gpg, django_capture_on_commit_callbacks
+):
+    from chemicals.models import Declaration
+
+    client = world.client_for(world.sup_a)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            reverse("supplier:declaration_upload"),
+            {"file": SimpleUploadedFile("cap.shai", files.capacitor_ai())},
+        )
+    declaration = Declaration.objects.get(supplier=world.supplier_a)
+    status_url = reverse("supplier:declaration_status", kwargs={"declaration_pk": declaration.pk})
+    assert client.get(status_url).json()["finished"] is True
+    # As if the worker had stored the file but not yet evaluated it.
+    Product.objects.filter(declaration=declaration).update(verdict="")
+    assert client.get(status_url).json()["finished"] is False
+    detail = client.get(reverse("supplier:declaration_detail", kwargs={"declaration_pk": declaration.pk}))
+    assert 'data-finished="0"' in detail.content.decode()
