@@ -8,6 +8,7 @@ from compliance import urls as compliance_urls
 from procurement_portal.views import health
 from suppliers import urls as suppliers_urls
 from suppliers.views import accounts, onboarding
+from surveys import urls as surveys_urls
 
 urlpatterns = [
     path("", accounts.home, name="home"),
@@ -50,7 +51,8 @@ urlpatterns = [
             (
                 suppliers_urls.supplier_urlpatterns
                 + chemicals_urls.supplier_urlpatterns
-                + compliance_urls.supplier_urlpatterns,
+                + compliance_urls.supplier_urlpatterns
+                + surveys_urls.supplier_urlpatterns,
                 "supplier",
             )
         ),
@@ -61,7 +63,8 @@ urlpatterns = [
             (
                 suppliers_urls.staff_urlpatterns
                 + chemicals_urls.staff_urlpatterns
-                + compliance_urls.staff_urlpatterns,
+                + compliance_urls.staff_urlpatterns
+                + surveys_urls.staff_urlpatterns,
                 "staff",
             )
         ),

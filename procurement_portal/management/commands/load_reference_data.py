@@ -3,6 +3,8 @@ from django.core.management.base import BaseCommand, CommandError
 from chemicals.reference_data import ReferenceDataError
 from chemicals.reference_data import load_all as load_chemicals
 from suppliers.reference_data import load_categories
+from surveys.questionnaire import QuestionnaireError
+from surveys.reference_data import load_questionnaires
 
 
 class Command(BaseCommand):
@@ -16,3 +18,7 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
         for name, count in counts.items():
             self.stdout.write(f"{name}: {count}")
+        try:
+            self.stdout.write(f"questionnaire versions (new): {load_questionnaires()}")
+        except QuestionnaireError as exc:
+            raise CommandError(str(exc)) from exc

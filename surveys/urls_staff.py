@@ -1,0 +1,1 @@
+staff_urlpatterns: list = []
