@@ -170,3 +170,72 @@ def sections_view(
             )
         )
     return sections
+
+
+@dataclass
+class TermView:
+    code: str
+    text: str
+    answer: str
+    score: float | None
+    weight: float
+    # "hidden", "unanswered", "not_applicable" for questions left out of the mean; "" when counted.
+    excluded: str = ""
+
+    @property
+    def product(self) -> float | None:
+        return None if self.score is None else self.score * self.weight
+
+
+@dataclass
+class SectionScoreView:
+    code: str
+    title: str
+    weight: float
+    score: float | None
+    terms: list[TermView]
+
+    @property
+    def weight_sum(self) -> float:
+        return sum(t.weight for t in self.terms if not t.excluded)
+
+    @property
+    def product_sum(self) -> float:
+        return sum(t.product or 0.0 for t in self.terms if not t.excluded)
+
+
+def score_breakdown(
+    questionnaire: Questionnaire, score_detail: Mapping[str, Any], *, language: str
+) -> list[SectionScoreView]:
+    """The stored ScoreCard (scoring.ScoreCard.as_dict) as rows a reader can add up by hand."""
+    sections = (score_detail or {}).get("sections", {})
+    views = []
+    for section in questionnaire.sections:
+        detail = sections.get(section.code)
+        if detail is None:
+            continue
+        terms = []
+        for code, option, score, weight in detail.get("terms", []):
+            q = questionnaire.question(code)
+            if q is None:
+                continue
+            terms.append(
+                TermView(code, localized(q.text, language), value_display(q, option, language), score, weight)
+            )
+        for code, reason in detail.get("excluded", []):
+            q = questionnaire.question(code)
+            if q is None:
+                continue
+            terms.append(TermView(code, localized(q.text, language), "", None, q.weight, excluded=reason))
+        order = {q.code: i for i, q in enumerate(section.questions)}
+        terms.sort(key=lambda t: order.get(t.code, 0))
+        views.append(
+            SectionScoreView(
+                code=section.code,
+                title=localized(section.title, language),
+                weight=detail.get("weight", section.weight),
+                score=detail.get("score"),
+                terms=terms,
+            )
+        )
+    return views
