@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install lint migrations-check messages lock clean bench-directory bench-declaration
+.PHONY: run test install lint migrations-check messages lock clean bench-directory bench-declaration bench-evaluation bench-surveys
 
 $(STAMP): requirements.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -50,3 +50,9 @@ bench-directory: $(STAMP)
 
 bench-declaration: $(STAMP)
 	$(PY) bench/declaration_import.py
+
+bench-evaluation: $(STAMP)
+	$(PY) bench/evaluation.py
+
+bench-surveys: $(STAMP)
+	$(PY) bench/surveys.py
