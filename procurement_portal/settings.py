@@ -258,6 +258,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "compliance.requeue_stale_certificates",
         "schedule": 10 * 60,
     },
+    # Survey invitations, due-date reminders and weekly overdue notices; each is recorded per response,
+    # kind and period (ReminderSent), so a second run sends nothing.
+    "surveys.send_reminders": {
+        "task": "surveys.send_reminders",
+        "schedule": 24 * 60 * 60,
+    },
 }
 
 # --- REST API -------------------------------------------------------------------------------------

@@ -24,10 +24,10 @@ from collections.abc import Iterable
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from surveys import emails, reminders
-from surveys.models import Campaign, ReminderSent, Response
 from suppliers.models import Membership, User
 from suppliers.roles import SUPPLIER_ROLES
+from surveys import emails, reminders
+from surveys.models import Campaign, ReminderSent, Response
 
 log = logging.getLogger(__name__)
 
@@ -98,7 +98,7 @@ def survey_reminders_send(today: datetime.date | None = None) -> dict[str, int]:
         users = recipients.get(response.supplier_id, [])
         if not users:
             # No row: once the supplier has a user, the invitation still goes out.
-            log.warning("survey response %s: supplier %s has no active user", response.pk, response.supplier_id)
+            log.warning("survey response %s: no active supplier user", response.pk)
             continue
         for kind, period in due:
             try:
