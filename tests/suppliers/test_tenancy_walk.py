@@ -78,7 +78,41 @@ def object_kwargs(world: World) -> dict[str, object]:
         "certificate_pk": _certificate_of_a(world).pk,
         "code": _certificate_of_a(world).verification_code,
         "run_pk": _run_of_active_list().pk,
+        "campaign_pk": _survey_of_a(world).campaign_id,
+        "response_pk": _survey_of_a(world).pk,
+        "evidence_pk": _survey_of_a(world).evidence.get().pk,
+        "number": 1,
     }
+
+
+def _survey_of_a(world: World):
+    """Supplier A's response to a campaign run by unit A, with one uploaded document."""
+    import datetime
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.utils import timezone
+
+    from surveys import campaign_services, response_services
+    from surveys.models import Campaign, Response
+    from tests.surveys.conftest import publish
+
+    response = Response.objects.filter(supplier=world.supplier_a, campaign__name="Walk").first()
+    if response is None:
+        campaign = campaign_services.campaign_create(
+            by=world.staff_a,
+            name="Walk",
+            year=2026,
+            questionnaire=publish("env-activity-2026.1.json"),
+            level=Campaign.Level.COMPANY,
+            opens_on=timezone.localdate() - datetime.timedelta(days=1),
+            due_on=timezone.localdate() + datetime.timedelta(days=30),
+            mode=Campaign.Targeting.ALL,
+            buyer_unit=world.unit_a,
+        ).campaign
+        response = campaign.responses.get()
+        upload = SimpleUploadedFile("iso.pdf", b"%PDF-1.4 walk", "application/pdf")
+        response_services.evidence_add(response, by=world.sup_a, question="A3", upload=upload)
+    return response
 
 
 def _active_list():
@@ -157,6 +191,12 @@ def _snapshot(world: World) -> tuple:
         tuple(world.supplier_a.products.order_by("pk").values_list("pk", "status", "is_current", "name")),
         tuple(world.supplier_a.declarations.order_by("pk").values_list("pk", "status")),
         tuple(world.supplier_a.certificates.order_by("pk").values_list("pk", "status")),
+        tuple(
+            world.supplier_a.survey_responses.order_by("pk").values_list(
+                "pk", "status", "revision", "campaign__status", "campaign__due_on"
+            )
+        ),
+        tuple(world.supplier_a.survey_responses.order_by("pk").values_list("evidence__pk", "comments__pk")),
     )
 
 
