@@ -239,3 +239,46 @@ def score_breakdown(
             )
         )
     return views
+
+
+def score_context(
+    questionnaire: Questionnaire,
+    score_detail: Mapping[str, Any] | None,
+    *,
+    language: str,
+    overall: float | None,
+    grade: str,
+) -> dict[str, Any]:
+    """Everything templates/surveys/includes/score_breakdown.html can show (its optional keys too).
+
+    The overall mean is spelled out here because a template cannot multiply: one row per section with
+    weight x score, and the two sums whose division is the overall score.
+    """
+    breakdown = score_breakdown(questionnaire, score_detail or {}, language=language)
+    overall_rows = []
+    weight_sum = product_sum = 0.0
+    for section in breakdown:
+        counted = section.score is not None
+        product = section.score * section.weight if counted else None
+        if counted:
+            weight_sum += section.weight
+            product_sum += product or 0.0
+        overall_rows.append(
+            {
+                "code": section.code,
+                "title": section.title,
+                "weight": section.weight,
+                "score": section.score,
+                "product": product,
+                "counted": counted,
+            }
+        )
+    return {
+        "breakdown": breakdown,
+        "overall": overall,
+        "grade": grade,
+        "questionnaire": questionnaire,
+        "overall_rows": overall_rows,
+        "overall_weight_sum": weight_sum,
+        "overall_product_sum": product_sum,
+    }

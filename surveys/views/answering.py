@@ -77,49 +77,6 @@ def grade_label(grade: str) -> str:
     return _("Rating %(rating)s") % {"rating": grade}
 
 
-def score_context(
-    questionnaire: Questionnaire,
-    score_detail: Mapping[str, Any] | None,
-    *,
-    language: str,
-    overall: float | None,
-    grade: str,
-) -> dict[str, Any]:
-    """Everything templates/surveys/includes/score_breakdown.html can show (its optional keys too).
-
-    The overall mean is spelled out here because a template cannot multiply: one row per section with
-    weight x score, and the two sums whose division is the overall score.
-    """
-    breakdown = presentation.score_breakdown(questionnaire, score_detail or {}, language=language)
-    overall_rows = []
-    weight_sum = product_sum = 0.0
-    for section in breakdown:
-        counted = section.score is not None
-        product = section.score * section.weight if counted else None
-        if counted:
-            weight_sum += section.weight
-            product_sum += product or 0.0
-        overall_rows.append(
-            {
-                "code": section.code,
-                "title": section.title,
-                "weight": section.weight,
-                "score": section.score,
-                "product": product,
-                "counted": counted,
-            }
-        )
-    return {
-        "breakdown": breakdown,
-        "overall": overall,
-        "grade": grade,
-        "questionnaire": questionnaire,
-        "overall_rows": overall_rows,
-        "overall_weight_sum": weight_sum,
-        "overall_product_sum": product_sum,
-    }
-
-
 def _current_problems(questionnaire: Questionnaire, answers: Mapping[str, Any]) -> list[AnswerProblem]:
     """What is wrong with the values typed so far, for the questions on show (not what is missing)."""
     shown = answer_rules.visible_codes(questionnaire, answers)
@@ -561,7 +518,7 @@ def survey_score(request: HttpRequest, response_pk: int) -> HttpResponse:
     }
     if questionnaire.scoring is not None:
         context.update(
-            score_context(
+            presentation.score_context(
                 questionnaire,
                 response.score_detail,
                 language=language,

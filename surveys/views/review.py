@@ -82,8 +82,12 @@ def response_review(request: HttpRequest, response_pk: int) -> HttpResponse:
                 comments=comments,
                 score_detail=response.score_detail,
             ),
-            "breakdown": presentation.score_breakdown(
-                questionnaire, response.score_detail, language=language
+            **presentation.score_context(
+                questionnaire,
+                response.score_detail,
+                language=language,
+                overall=response.score,
+                grade=response.grade,
             ),
             "general_comments": [c for c in comments if not c.question],
             "versions": versions,
