@@ -14,9 +14,7 @@ from django.conf import settings
 from django.core import mail
 from django.core.mail.backends import locmem
 from django.db import connection
-from django.http import HttpResponse
 from django.test.utils import CaptureQueriesContext
-from django.urls import NoReverseMatch, include, path, reverse
 from django.utils import timezone
 
 from suppliers.models import Supplier
@@ -162,33 +160,6 @@ def test_the_kinds_are_the_models():
 
 
 # --- Sending (database) ---------------------------------------------------------------------------
-
-
-def _stand_in_response_page(request, response_pk):
-    return HttpResponse()
-
-
-# Until the lead's supplier:survey_response page is in the URLconf, the tests link to a stand-in at the
-# same path (supplier/surveys/<pk>/); once it is there, the real URLconf is used.
-urlpatterns = [
-    path(
-        "supplier/",
-        include(
-            (
-                [path("surveys/<int:response_pk>/", _stand_in_response_page, name="survey_response")],
-                "supplier",
-            )
-        ),
-    ),
-]
-
-
-@pytest.fixture(autouse=True)
-def _response_page(settings):
-    try:
-        reverse("supplier:survey_response", kwargs={"response_pk": 1})
-    except NoReverseMatch:
-        settings.ROOT_URLCONF = __name__
 
 
 class RefusingBackend(locmem.EmailBackend):
