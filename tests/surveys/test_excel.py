@@ -229,7 +229,7 @@ def test_workbook_layout():
     assert book.sheetnames[-2:] == ["_lists", "_meta"]
     assert book["_lists"].sheet_state == "hidden"
     assert book["_meta"].sheet_state == "hidden"
-    instructions = "\n".join(str(c.value) for c in book["Instructions"]["B"] if c.value)
+    instructions = "\n".join(str(c.value) for c in book.worksheets[0]["B"] if c.value)
     assert localized(questionnaire.title, "ja") in instructions
     assert "ACME Corp." in instructions
     assert "YYYY-MM-DD" in instructions
