@@ -31,7 +31,8 @@ def supplier_todo(user: Any) -> QuerySet[Response]:
     return (
         responses_visible(user)
         .defer("campaign__questionnaire__document", "answers", "score_detail")
-        .order_by("campaign__status", "campaign__due_on", "campaign__name", "site__name")
+        # "open" sorts after "closed", so descending puts the open campaigns first.
+        .order_by("-campaign__status", "campaign__due_on", "campaign__name", "site__name")
     )
 
 

@@ -254,3 +254,22 @@ def test_submission_drops_answers_of_questions_no_longer_shown(world, response_a
     assert response_services.response_submit(response_a, by=world.sup_a) == []
     response_a.refresh_from_db()
     assert "A2" not in response_a.answers
+
+
+def test_the_supplier_todo_lists_open_campaigns_first_soonest_due_first(world, env_activity):
+    from surveys import selectors
+
+    today = timezone.localdate()
+    old = open_campaign(
+        world,
+        env_activity,
+        year=2025,
+        name="old",
+        opens_on=today - datetime.timedelta(days=360),
+        due_on=today - datetime.timedelta(days=300),
+    )
+    campaign_services.campaign_close(old, by=world.admin)
+    later = open_campaign(world, env_activity, name="later", due_on=today + datetime.timedelta(days=60))
+    sooner = open_campaign(world, env_activity, name="sooner", due_on=today + datetime.timedelta(days=5))
+    names = [r.campaign.name for r in selectors.supplier_todo(world.sup_a)]
+    assert names == [sooner.name, later.name, old.name]
