@@ -213,48 +213,66 @@ def comment_add(response: Response, *, by: Any, question: str, body: str) -> Rev
     )
 
 
+def _decide(
+    response: Response, *, by: Any, event: str, from_status: str, to_status: str, note: str, refusal: str
+) -> Response:
+    """A reviewer's decision: lock, check who and the state it applies to, change status, record it."""
+    with transaction.atomic():
+        response = _locked(response)
+        _require_review(response, by)
+        if response.status != from_status:
+            raise ValidationError(refusal)
+        if (
+            event == Event.RETURNED
+            and not note
+            and not response.comments.filter(created_at__gte=response.submitted_at).exists()
+        ):
+            raise ValidationError(_("Say what needs correcting: add a note or comment on the questions."))
+        if event == Event.REOPENED and not note:
+            raise ValidationError(_("Say why the response is reopened."))
+        response.status = to_status
+        response.reviewed_at, response.reviewed_by = timezone.now(), by
+        _record(response, event, by, note)
+    return response
+
+
 def response_return(response: Response, *, by: Any, note: str = "") -> Response:
     """Send a submitted response back for correction. The reviewer says why, in a note or in
     comments on questions written since it was submitted."""
-    with transaction.atomic():
-        response = _locked(response)
-        _require_review(response, by)
-        if response.status != Status.SUBMITTED:
-            raise ValidationError(_("Only a submitted response can be returned."))
-        has_comments = response.comments.filter(created_at__gte=response.submitted_at).exists()
-        if not note.strip() and not has_comments:
-            raise ValidationError(_("Say what needs correcting: add a note or comment on the questions."))
-        response.status = Status.RETURNED
-        response.reviewed_at, response.reviewed_by = timezone.now(), by
-        _record(response, Event.RETURNED, by, note.strip())
-    return response
+    return _decide(
+        response,
+        by=by,
+        event=Event.RETURNED,
+        from_status=Status.SUBMITTED,
+        to_status=Status.RETURNED,
+        note=note.strip(),
+        refusal=_("Only a submitted response can be returned."),
+    )
 
 
 def response_accept(response: Response, *, by: Any, note: str = "") -> Response:
-    with transaction.atomic():
-        response = _locked(response)
-        _require_review(response, by)
-        if response.status != Status.SUBMITTED:
-            raise ValidationError(_("Only a submitted response can be accepted."))
-        response.status = Status.ACCEPTED
-        response.reviewed_at, response.reviewed_by = timezone.now(), by
-        _record(response, Event.ACCEPTED, by, note.strip())
-    return response
+    return _decide(
+        response,
+        by=by,
+        event=Event.ACCEPTED,
+        from_status=Status.SUBMITTED,
+        to_status=Status.ACCEPTED,
+        note=note.strip(),
+        refusal=_("Only a submitted response can be accepted."),
+    )
 
 
 def response_reopen(response: Response, *, by: Any, note: str = "") -> Response:
     """Undo an acceptance (staff found a problem later): the response goes back to the supplier."""
-    with transaction.atomic():
-        response = _locked(response)
-        _require_review(response, by)
-        if response.status != Status.ACCEPTED:
-            raise ValidationError(_("Only an accepted response can be reopened."))
-        if not note.strip():
-            raise ValidationError(_("Say why the response is reopened."))
-        response.status = Status.RETURNED
-        response.reviewed_at, response.reviewed_by = timezone.now(), by
-        _record(response, Event.REOPENED, by, note.strip())
-    return response
+    return _decide(
+        response,
+        by=by,
+        event=Event.REOPENED,
+        from_status=Status.ACCEPTED,
+        to_status=Status.RETURNED,
+        note=note.strip(),
+        refusal=_("Only an accepted response can be reopened."),
+    )
 
 
 def evidence_add(response: Response, *, by: Any, question: str, upload: Any) -> EvidenceFile:

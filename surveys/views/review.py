@@ -140,8 +140,8 @@ def _note(request: HttpRequest) -> str | None:
     return form.cleaned_data["note"]
 
 
-@staff_required
-def response_return(request: HttpRequest, response_pk: int) -> HttpResponse:
+def _decision(request: HttpRequest, response_pk: int, decide: Any, done: str, notify: bool) -> HttpResponse:
+    """Run a reviewer's decision service; NOTIFY e-mails the supplier that the response is theirs again."""
     response = _reviewable(request, response_pk)
     if isinstance(response, HttpResponse):
         return response
@@ -149,48 +149,45 @@ def response_return(request: HttpRequest, response_pk: int) -> HttpResponse:
     if note is None:
         return redirect(_review_url(response))
     try:
-        returned = response_services.response_return(response, by=request.user, note=note)
+        decide(response, by=request.user, note=note)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
-        pk = returned.pk
-        transaction.on_commit(lambda: notify_response_returned.delay(pk, note))
-        messages.success(request, _("The response was returned to the supplier for correction."))
+        if notify:
+            pk = response.pk
+            transaction.on_commit(lambda: notify_response_returned.delay(pk, note))
+        messages.success(request, done)
     return redirect(_review_url(response))
+
+
+@staff_required
+def response_return(request: HttpRequest, response_pk: int) -> HttpResponse:
+    return _decision(
+        request,
+        response_pk,
+        response_services.response_return,
+        _("The response was returned to the supplier for correction."),
+        notify=True,
+    )
 
 
 @staff_required
 def response_accept(request: HttpRequest, response_pk: int) -> HttpResponse:
-    response = _reviewable(request, response_pk)
-    if isinstance(response, HttpResponse):
-        return response
-    note = _note(request)
-    if note is None:
-        return redirect(_review_url(response))
-    try:
-        response_services.response_accept(response, by=request.user, note=note)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, _("The response was accepted."))
-    return redirect(_review_url(response))
+    return _decision(
+        request, response_pk, response_services.response_accept, _("The response was accepted."), notify=False
+    )
 
 
 @staff_required
 def response_reopen(request: HttpRequest, response_pk: int) -> HttpResponse:
-    response = _reviewable(request, response_pk)
-    if isinstance(response, HttpResponse):
-        return response
-    note = _note(request)
-    if note is None:
-        return redirect(_review_url(response))
-    try:
-        response_services.response_reopen(response, by=request.user, note=note)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, _("The response was reopened and sent back to the supplier."))
-    return redirect(_review_url(response))
+    # A reopened response is back with the supplier, exactly like a returned one: they are told so.
+    return _decision(
+        request,
+        response_pk,
+        response_services.response_reopen,
+        _("The response was reopened and sent back to the supplier."),
+        notify=True,
+    )
 
 
 def _changes(questionnaire: Any, before: dict[str, Any], after: dict[str, Any], language: str) -> list[dict]:

@@ -97,9 +97,14 @@ def test_review_round_trip(world, response_a, django_capture_on_commit_callbacks
     client.post(_url("response_reopen", response_a), {"note": ""})
     response_a.refresh_from_db()
     assert response_a.status == Response.Status.ACCEPTED
-    client.post(_url("response_reopen", response_a), {"note": "The certificate expired."})
+    sent_before = len(mail.outbox)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(_url("response_reopen", response_a), {"note": "The certificate expired."})
     response_a.refresh_from_db()
     assert response_a.status == Response.Status.RETURNED
+    # Reopened means back with the supplier: they are told, with the reason, as for a return.
+    reopened_mail = mail.outbox[sent_before:]
+    assert len(reopened_mail) == 2 and all("The certificate expired." in m.body for m in reopened_mail)
 
 
 def test_version_page_lists_the_changes(world, response_a):
