@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_filters",
     "django_celery_beat",
     "axes",
@@ -68,6 +69,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Must be last: it turns axes' lockout signal into the lockout page.
     "axes.middleware.AxesMiddleware",
+    # ETag / If-None-Match (304) on API reads.
+    "procurement_portal.middleware.ApiConditionalGetMiddleware",
 ]
 
 ROOT_URLCONF = "procurement_portal.urls"
@@ -216,6 +219,14 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Procurement Portal <no-reply
 
 # --- Celery ---------------------------------------------------------------------------------------
 REDIS_URL = env_str("REDIS_URL")
+# API throttling counts must be shared by every web worker: Redis when there is one, else in-process.
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL, "KEY_PREFIX": "portal"}
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL or "memory://")
 CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND", REDIS_URL or "cache+memory://")
 # Without a broker the portal must still work on a bare machine: run tasks in-process.
@@ -269,17 +280,44 @@ CELERY_BEAT_SCHEDULE = {
 # --- REST API -------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "suppliers.api.authentication.ApiKeyAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticated",
+        "suppliers.api.permissions.KeyScopeAllows",
+    ],
+    "DEFAULT_THROTTLE_CLASSES": ["suppliers.api.throttling.PerKeyThrottle"],
+    # Per API key (or browser user). Counted in the shared cache: Redis when REDIS_URL is set.
+    "DEFAULT_THROTTLE_RATES": {"api": env_str("API_THROTTLE_RATE", "1200/min")},
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
-    "PAGE_SIZE": 50,
+    "DEFAULT_PAGINATION_CLASS": "suppliers.api.pagination.PortalCursorPagination",
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "EXCEPTION_HANDLER": "suppliers.api.problems.problem_exception_handler",
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
+    "PAGE_SIZE": 100,
 }
+# How long a POST's Idempotency-Key is remembered.
+IDEMPOTENCY_TTL_HOURS = env_int("IDEMPOTENCY_TTL_HOURS", 48)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Procurement Portal API",
+    "DESCRIPTION": (
+        "REST API v1 for supplier ERP/PLM systems and procurement tools. Authenticate with an API key "
+        "(`Authorization: Api-Key <key>`) created in the portal under API keys. Errors are RFC 9457 "
+        "problem details; POSTs accept an `Idempotency-Key` header."
+    ),
     "VERSION": "1",
-    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    "COMPONENT_SPLIT_REQUEST": True,
+    # Served from static/ (drf-spectacular-sidecar), never from a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 # --- Logging --------------------------------------------------------------------------------------

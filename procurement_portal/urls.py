@@ -1,10 +1,10 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView
 
 from chemicals import urls as chemicals_urls
 from compliance import urls as compliance_urls
+from procurement_portal.api_urls import api_v1_patterns, docs_patterns
 from procurement_portal.views import health
 from suppliers import urls as suppliers_urls
 from suppliers.views import accounts, onboarding
@@ -70,6 +70,7 @@ urlpatterns = [
         ),
     ),
     *compliance_urls.public_urlpatterns,
-    path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
+    path("api/v1/", include((api_v1_patterns, "api"))),
+    path("api/", include(docs_patterns)),
     path("admin/", admin.site.urls),
 ]

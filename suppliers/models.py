@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from rest_framework_api_key.crypto import KeyGenerator
 
 from suppliers.querysets import (
     InvitationQuerySet,
@@ -349,3 +350,86 @@ class RegistrationRequest(models.Model):
 
     def __str__(self) -> str:
         return self.legal_name
+
+
+class ApiKey(models.Model):
+    """A key an ERP uses for /api/v1/: `<prefix>.<secret>`, stored as the prefix (to find the row) and a
+    sha512 of the whole key (djangorestframework-api-key's generator and hasher; a random 32-character
+    secret needs no slow password hash). The clear key is shown once, when created.
+
+    A key acts on behalf of the user who created it, inside that user's organisation: a supplier key
+    for `supplier`, a buyer-side key (supplier NULL) with the creator's buyer units. If the creator
+    leaves the organisation the key stops working, so a key never outlives the authority it came
+    from."""
+
+    class Scope(models.TextChoices):
+        READ = "read", _("Read")
+        WRITE = "write", _("Read and write")
+
+    generator = KeyGenerator(prefix_length=8, secret_key_length=32)
+
+    name = models.CharField(_("name"), max_length=80)
+    prefix = models.CharField(max_length=8, unique=True, editable=False)
+    hashed_key = models.CharField(max_length=150, editable=False)
+    supplier = models.ForeignKey(
+        Supplier, on_delete=models.CASCADE, null=True, blank=True, related_name="api_keys"
+    )
+    scope = models.CharField(_("scope"), max_length=5, choices=Scope.choices, default=Scope.READ)
+    expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_keys")
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("API key")
+        verbose_name_plural = _("API keys")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix})"
+
+    def assign_new_key(self) -> str:
+        """Generate the key, keep only its hash; return the clear key (to be shown once)."""
+        key, self.prefix, self.hashed_key = self.generator.generate()
+        return key
+
+    def matches(self, key: str) -> bool:
+        return self.generator.verify(key, self.hashed_key)
+
+    @property
+    def has_expired(self) -> bool:
+        return self.expires_at is not None and self.expires_at <= timezone.now()
+
+    @property
+    def is_usable(self) -> bool:
+        return self.revoked_at is None and not self.has_expired
+
+    @property
+    def may_write(self) -> bool:
+        return self.scope == self.Scope.WRITE
+
+    @property
+    def is_buyer_side(self) -> bool:
+        return self.supplier_id is None
+
+
+class IdempotencyRecord(models.Model):
+    """The stored answer to a POST sent with an `Idempotency-Key` header, so a retried request gets the
+    same answer and a reused key with another body is refused (409). Keys are per principal (API key or
+    user) and kept for IDEMPOTENCY_TTL_HOURS."""
+
+    principal = models.CharField(max_length=160)
+    key = models.CharField(max_length=255)
+    fingerprint = models.CharField(max_length=64)
+    # NULL status = the first request is still running.
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    body = models.JSONField(null=True, blank=True)
+    location = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["principal", "key"], name="idempotency_unique_key")]

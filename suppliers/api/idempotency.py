@@ -1,0 +1,109 @@
+"""`Idempotency-Key` for POSTs: the same key and body give the same answer (replayed from the stored
+record, the work is done once); the same key with another body, or while the first request is still
+running, gives 409. Keys belong to the caller (API key, else user), so two callers never collide."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from datetime import timedelta
+from functools import wraps
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from rest_framework.request import Request
+from rest_framework.utils.encoders import JSONEncoder
+from rest_framework.response import Response
+
+from suppliers.api.authentication import api_key_of
+from suppliers.api.problems import problem
+from suppliers.models import IdempotencyRecord
+
+HEADER = "Idempotency-Key"
+MAX_KEY_LENGTH = 255
+
+
+def request_fingerprint(request: Request) -> str:
+    """A hash of what the request asks for: method, path, and the parsed body (file contents by their
+    own hash), so a retried multipart upload matches whatever its boundary string."""
+    digest = hashlib.sha256(f"{request.method} {request.path}\n".encode())
+    data = request.data
+    if hasattr(data, "lists"):  # QueryDict from a form or multipart body
+        for name, values in sorted(data.lists()):
+            for value in values:
+                if hasattr(value, "chunks"):
+                    file_hash = hashlib.sha256()
+                    for chunk in value.chunks():
+                        file_hash.update(chunk)
+                    value.seek(0)
+                    digest.update(f"{name}=file:{value.name}:{file_hash.hexdigest()}\n".encode())
+                else:
+                    digest.update(f"{name}={value}\n".encode())
+    else:
+        digest.update(json.dumps(data, sort_keys=True, default=str).encode())
+    return digest.hexdigest()
+
+
+def _principal(request: Request) -> str:
+    key = api_key_of(request)
+    return f"key:{key.pk}" if key is not None else f"user:{request.user.pk}"
+
+
+def idempotent(view_method: Callable[..., Response]) -> Callable[..., Response]:
+    """Decorate a DRF view's post()."""
+
+    @wraps(view_method)
+    def wrapper(self: Any, request: Request, *args: Any, **kwargs: Any) -> Response:
+        key = request.headers.get(HEADER)
+        if key is None:
+            return view_method(self, request, *args, **kwargs)
+        if not key or len(key) > MAX_KEY_LENGTH:
+            return problem(
+                400,
+                "idempotency-key-invalid",
+                _("The Idempotency-Key header must be 1 to %(n)d characters.") % {"n": MAX_KEY_LENGTH},
+            )
+        principal, fingerprint = _principal(request), request_fingerprint(request)
+        cutoff = timezone.now() - timedelta(hours=settings.IDEMPOTENCY_TTL_HOURS)
+        try:
+            with transaction.atomic():
+                IdempotencyRecord.objects.filter(principal=principal, key=key, created_at__lt=cutoff).delete()
+                record = IdempotencyRecord.objects.create(principal=principal, key=key, fingerprint=fingerprint)
+        except IntegrityError:
+            record = IdempotencyRecord.objects.get(principal=principal, key=key)
+            if record.fingerprint != fingerprint:
+                return problem(
+                    409,
+                    "idempotency-key-reused",
+                    _("This Idempotency-Key was already used with a different request body."),
+                )
+            if record.status_code is None:
+                return problem(
+                    409,
+                    "idempotency-key-in-progress",
+                    _("A request with this Idempotency-Key is still being processed; retry shortly."),
+                )
+            replay = Response(record.body, status=record.status_code)
+            if record.location:
+                replay["Location"] = record.location
+            replay["Idempotent-Replayed"] = "true"
+            return replay
+        try:
+            response = view_method(self, request, *args, **kwargs)
+        except Exception:
+            record.delete()  # nothing was stored for it: a retry must be able to run
+            raise
+        if response.status_code >= 500:
+            record.delete()
+        else:
+            record.status_code = response.status_code
+            record.body = json.loads(json.dumps(response.data, cls=JSONEncoder))
+            record.location = response.get("Location", "")
+            record.save(update_fields=["status_code", "body", "location"])
+        return response
+
+    return wrapper
