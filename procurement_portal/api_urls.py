@@ -3,10 +3,16 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
+from chemicals.api import urls as chemicals_api
+from compliance.api import urls as compliance_api
 from suppliers.api import urls as suppliers_api
+from surveys.api import urls as surveys_api
 
 api_v1_patterns = [
     *suppliers_api.urlpatterns,
+    *chemicals_api.urlpatterns,
+    *surveys_api.urlpatterns,
+    *compliance_api.urlpatterns,
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
 ]
 

@@ -185,3 +185,25 @@ def may_decide_registration(user: Any, buyer_unit_id: int) -> bool:
     if viewer.sees_whole_group:
         return True
     return bool(viewer.unit_roles.get(buyer_unit_id, frozenset()) & STAFF_WRITE_ROLES)
+
+
+def may_manage_api_keys(user: Any) -> bool:
+    """Supplier keys: the supplier's administrator. Buyer-side keys: writing staff (managers,
+    administrators); a key acts with its creator's rights, so this is also who may hold one."""
+    viewer = viewer_for(user)
+    if viewer.is_supplier:
+        return viewer.supplier_role == Role.SUPPLIER_ADMIN
+    return viewer.is_staff and staff_may_write(user)
+
+
+def scope_api_keys(qs: Q_, user: Any) -> Q_:
+    """A supplier admin sees every key of their supplier; staff see buyer-side keys they created, and
+    group administrators every buyer-side key."""
+    viewer = viewer_for(user)
+    if not may_manage_api_keys(user):
+        return qs.none()
+    if viewer.is_supplier:
+        return qs.filter(supplier_id=viewer.supplier_id)
+    if viewer.sees_whole_group:
+        return qs.filter(supplier__isnull=True)
+    return qs.filter(supplier__isnull=True, created_by_id=viewer.user_id)

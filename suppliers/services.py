@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from suppliers import access
 from suppliers.models import (
+    ApiKey,
     BuyerUnit,
     Invitation,
     Membership,
@@ -265,3 +266,24 @@ def user_set_language(*, user: User, language: str) -> None:
     if language in dict(settings.LANGUAGES) and user.language != language:
         user.language = language
         user.save(update_fields=["language"])
+
+
+def api_key_create(*, by: User, name: str, scope: str, expires_at: Any = None) -> tuple[ApiKey, str]:
+    """Create a key for BY's organisation; return it and the clear key, which is never stored."""
+    if not access.may_manage_api_keys(by):
+        raise PermissionDenied
+    viewer = access.viewer_for(by)
+    if expires_at is not None and expires_at <= timezone.now():
+        raise ValidationError({"expires_at": _("The expiry must be in the future.")})
+    key = ApiKey(name=name, scope=scope, expires_at=expires_at, created_by=by, supplier_id=viewer.supplier_id)
+    clear = key.assign_new_key()
+    key.save()
+    return key, clear
+
+
+def api_key_revoke(*, key: ApiKey, by: User) -> None:
+    if not access.scope_api_keys(ApiKey.objects.filter(pk=key.pk), by).exists():
+        raise PermissionDenied
+    if key.revoked_at is None:
+        key.revoked_at, key.revoked_by = timezone.now(), by
+        key.save(update_fields=["revoked_at", "revoked_by"])

@@ -47,9 +47,8 @@ class ApiKeyAuthentication(BaseAuthentication):
             raise AuthenticationFailed(_("This API key has expired."))
         user = key.created_by
         viewer = access.viewer_for(user)
-        still_member = (
-            user.is_active
-            and (viewer.supplier_id == key.supplier_id if key.supplier_id else viewer.is_staff)
+        still_member = user.is_active and (
+            viewer.supplier_id == key.supplier_id if key.supplier_id else viewer.is_staff
         )
         if not still_member:
             raise AuthenticationFailed(

@@ -16,8 +16,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework.request import Request
-from rest_framework.utils.encoders import JSONEncoder
 from rest_framework.response import Response
+from rest_framework.utils.encoders import JSONEncoder
 
 from suppliers.api.authentication import api_key_of
 from suppliers.api.problems import problem
@@ -72,7 +72,9 @@ def idempotent(view_method: Callable[..., Response]) -> Callable[..., Response]:
         try:
             with transaction.atomic():
                 IdempotencyRecord.objects.filter(principal=principal, key=key, created_at__lt=cutoff).delete()
-                record = IdempotencyRecord.objects.create(principal=principal, key=key, fingerprint=fingerprint)
+                record = IdempotencyRecord.objects.create(
+                    principal=principal, key=key, fingerprint=fingerprint
+                )
         except IntegrityError:
             record = IdempotencyRecord.objects.get(principal=principal, key=key)
             if record.fingerprint != fingerprint:

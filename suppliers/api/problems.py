@@ -76,9 +76,11 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
     if isinstance(exc, exceptions.ValidationError):
         code = "validation"
         errors = _flatten(exc.detail)
-        detail = errors[0]["detail"] if len(errors) == 1 else _("The request has %(n)d problems.") % {
-            "n": len(errors)
-        }
+        detail = (
+            errors[0]["detail"]
+            if len(errors) == 1
+            else _("The request has %(n)d problems.") % {"n": len(errors)}
+        )
     elif isinstance(exc, exceptions.APIException):
         code = str(exc.get_codes()) if isinstance(exc.get_codes(), str) else exc.default_code
         detail = str(exc.detail) if not isinstance(exc.detail, dict | list) else str(exc.default_detail)

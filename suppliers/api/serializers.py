@@ -21,7 +21,18 @@ class SupplierSerializer(serializers.ModelSerializer):
     class Meta:
         model = Supplier
         fields = [
-            "id", "legal_name", "local_name", "country", "address", "duns", "website", "status",
-            "buyer_units", "categories", "sites", "created_at", "updated_at",
+            "id",
+            "legal_name",
+            "local_name",
+            "country",
+            "address",
+            "duns",
+            "website",
+            "status",
+            "buyer_units",
+            "categories",
+            "sites",
+            "created_at",
+            "updated_at",
         ]
         read_only_fields = fields

@@ -1,6 +1,11 @@
-"""Procurement staff pages: the supplier directory, supplier detail and registration requests."""
+"""Procurement staff pages: the supplier directory, supplier form, invitations and registration requests.
+
+The supplier page itself is compliance/views/supplier_overview.py (it shows surveys, chemicals and
+compliance data, which this lowest app may not read); `supplier_detail_context` is its profile part."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -99,26 +104,29 @@ def _visible_supplier(request: HttpRequest, supplier_pk: int) -> Supplier:
     return get_object_or_404(Supplier.objects.visible_to(request.user), pk=supplier_pk)
 
 
-def _detail_page(request: HttpRequest, supplier: Supplier, invite_form: InvitationForm | None = None):
+def supplier_detail_context(
+    request: HttpRequest, supplier: Supplier, invite_form: InvitationForm | None = None
+) -> dict[str, Any]:
+    """The profile part of the staff supplier page. The page itself (staff:supplier_detail) lives in
+    compliance/views/supplier_overview.py, which adds what surveys, chemicals and compliance know."""
     if invite_form is None:
         invite_form = InvitationForm(
             initial={"role": "supplier_admin", "language": supplier_language(supplier)}
         )
+    return {
+        "supplier": supplier,
+        "can_write": access.staff_may_write(request.user, supplier),
+        "invite_form": invite_form,
+        **selectors.supplier_overview(supplier),
+    }
+
+
+def _detail_page(request: HttpRequest, supplier: Supplier, invite_form: InvitationForm) -> HttpResponse:
+    # Only for an invitation that did not validate: the profile part of the page again, with the
+    # form's errors next to what was typed.
     return render(
-        request,
-        "staff/supplier_detail.html",
-        {
-            "supplier": supplier,
-            "can_write": access.staff_may_write(request.user, supplier),
-            "invite_form": invite_form,
-            **selectors.supplier_overview(supplier),
-        },
+        request, "staff/supplier_detail.html", supplier_detail_context(request, supplier, invite_form)
     )
-
-
-@staff_required
-def supplier_detail(request: HttpRequest, supplier_pk: int) -> HttpResponse:
-    return _detail_page(request, _visible_supplier(request, supplier_pk))
 
 
 def supplier_language(supplier: Supplier) -> str:

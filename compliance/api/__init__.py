@@ -1,0 +1,1 @@
+"""REST API endpoints of the compliance app (see suppliers/api for the shared building blocks)."""

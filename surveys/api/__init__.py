@@ -1,0 +1,1 @@
+"""REST API endpoints of the surveys app (see suppliers/api for the shared building blocks)."""
