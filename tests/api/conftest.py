@@ -46,3 +46,12 @@ def keys(world) -> ApiKeys:
         staff_b=_key(world.staff_b),
         admin=_key(world.admin),
     )
+
+
+@pytest.fixture
+def api_data(world) -> dict[str, object]:
+    """Supplier A's objects of every kind (product with its declaration, certificate, survey response
+    with a document, campaign, the active list and a re-evaluation run), keyed like the page URLs."""
+    from tests.suppliers.test_tenancy_walk import object_kwargs
+
+    return object_kwargs(world)
