@@ -11,4 +11,5 @@ def portal(request: HttpRequest) -> dict:
         "nav_is_staff": viewer.is_staff,
         "nav_is_supplier": viewer.is_supplier,
         "nav_is_admin": bool(user is not None and getattr(user, "is_staff", False)),
+        "nav_may_manage_api_keys": access.may_manage_api_keys(user),
     }

@@ -1,14 +1,18 @@
-"""Forms for onboarding, the company profile, sites and invitations."""
+"""Forms for onboarding, the company profile, sites, invitations and API keys."""
 
 from __future__ import annotations
+
+import datetime
 
 from django import forms
 from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.password_validation import password_validators_help_text_html, validate_password
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from suppliers.models import (
+    ApiKey,
     BuyerUnit,
     Invitation,
     RegistrationRequest,
@@ -166,3 +170,45 @@ class RejectRegistrationForm(forms.Form):
     note = forms.CharField(
         label=_("Reason (sent to the applicant)"), widget=forms.Textarea(attrs={"rows": 3})
     )
+
+
+# A key that never expires outlives the ERP project it was made for; offer a quarter by default.
+API_KEY_DEFAULT_DAYS = 90
+
+
+def _default_api_key_expiry() -> datetime.date:
+    return timezone.localdate() + datetime.timedelta(days=API_KEY_DEFAULT_DAYS)
+
+
+class ApiKeyForm(forms.Form):
+    """A new API key. The expiry is a date and the key works until the end of that day (in the portal's
+    time zone), so the date the list shows is the last day it works."""
+
+    name = forms.CharField(
+        label=_("Name"),
+        max_length=ApiKey._meta.get_field("name").max_length,
+        help_text=_('Say which system uses it, e.g. "SAP production".'),
+    )
+    scope = forms.ChoiceField(
+        label=_("Access"),
+        choices=ApiKey.Scope.choices,
+        initial=ApiKey.Scope.READ,
+        widget=forms.RadioSelect,
+        help_text=_("A read-only key can fetch data but cannot create or change anything."),
+    )
+    # Named like the model field so that the service's ValidationError lands on this field.
+    expires_at = forms.DateField(
+        label=_("Expires on"),
+        required=False,
+        initial=_default_api_key_expiry,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=_("Last day the key works. Leave empty for a key that does not expire."),
+    )
+
+    def clean_expires_at(self) -> datetime.datetime | None:
+        day = self.cleaned_data.get("expires_at")
+        if day is None:
+            return None
+        if day <= timezone.localdate():
+            raise forms.ValidationError(_("Choose a date after today."), code="past")
+        return timezone.make_aware(datetime.datetime.combine(day, datetime.time.max))
