@@ -77,5 +77,5 @@ class ApiKeyScheme(OpenApiAuthenticationExtension):
             "type": "apiKey",
             "in": "header",
             "name": "Authorization",
-            "description": "`Api-Key <prefix>.<secret>`, created in the portal under "API keys".",
+            "description": "`Api-Key <prefix>.<secret>`, created in the portal under 'API keys'.",
         }
