@@ -1,9 +1,11 @@
 from django.urls import path
 
-from suppliers.views import staff, supplier_home
+from suppliers.views import api_keys, staff, supplier_home
+
+# The supplier home ("" -> "home") and the staff supplier page (suppliers/<pk>/ -> "supplier_detail")
+# show surveys, chemicals and compliance data, so they are routed in compliance/urls.py.
 
 supplier_urlpatterns = [
-    path("", supplier_home.home, name="home"),
     path("profile/", supplier_home.profile_edit, name="profile_edit"),
     path("sites/new/", supplier_home.site_edit, name="site_new"),
     path("sites/<int:site_pk>/", supplier_home.site_edit, name="site_edit"),
@@ -15,13 +17,15 @@ supplier_urlpatterns = [
         name="invitation_revoke",
     ),
     path("members/<int:membership_pk>/remove/", supplier_home.member_remove, name="member_remove"),
+    path("api-keys/", api_keys.supplier_key_list, name="api_key_list"),
+    path("api-keys/new/", api_keys.supplier_key_new, name="api_key_new"),
+    path("api-keys/<int:key_pk>/revoke/", api_keys.supplier_key_revoke, name="api_key_revoke"),
 ]
 
 staff_urlpatterns = [
     path("suppliers/", staff.supplier_directory, name="supplier_directory"),
     path("suppliers/export.<str:fmt>", staff.supplier_export, name="supplier_export"),
     path("suppliers/new/", staff.supplier_edit, name="supplier_new"),
-    path("suppliers/<int:supplier_pk>/", staff.supplier_detail, name="supplier_detail"),
     path("suppliers/<int:supplier_pk>/edit/", staff.supplier_edit, name="supplier_edit"),
     path("suppliers/<int:supplier_pk>/invite/", staff.supplier_invite, name="supplier_invite"),
     path("registrations/", staff.registration_list, name="registration_list"),
@@ -35,4 +39,7 @@ staff_urlpatterns = [
         staff.registration_reject,
         name="registration_reject",
     ),
+    path("api-keys/", api_keys.staff_key_list, name="api_key_list"),
+    path("api-keys/new/", api_keys.staff_key_new, name="api_key_new"),
+    path("api-keys/<int:key_pk>/revoke/", api_keys.staff_key_revoke, name="api_key_revoke"),
 ]

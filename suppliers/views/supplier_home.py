@@ -1,4 +1,6 @@
-"""The supplier's own pages: company, sites, members and invitations."""
+"""The supplier's own pages: company profile, sites, members and invitations.
+
+The home page that shows them with the to-do list is compliance/views/supplier_home.py."""
 
 from __future__ import annotations
 
@@ -26,17 +28,6 @@ def _own_supplier(request: HttpRequest) -> Supplier:
 def _require_manage(request: HttpRequest, supplier: Supplier) -> None:
     if not access.may_manage_supplier(request.user, supplier):
         raise PermissionDenied
-
-
-@supplier_required
-def home(request: HttpRequest) -> HttpResponse:
-    supplier = _own_supplier(request)
-    context = {
-        "supplier": supplier,
-        "can_manage": access.may_manage_supplier(request.user, supplier),
-        **selectors.supplier_overview(supplier),
-    }
-    return render(request, "suppliers/home.html", context)
 
 
 @supplier_required

@@ -74,6 +74,7 @@ def object_kwargs(world: World) -> dict[str, object]:
         "membership_pk": world.sup_a_contrib.memberships.get().pk,
         "registration_pk": world.registration_a.pk,
         "fmt": "csv",
+        "table": "overdue",
         "token": world.invitation_a_token,
         "uidb64": "MQ",
         "product_pk": _product_of_a(world).pk,
@@ -86,7 +87,17 @@ def object_kwargs(world: World) -> dict[str, object]:
         "response_pk": _survey_of_a(world).pk,
         "evidence_pk": _survey_of_a(world).evidence.get().pk,
         "number": 1,
+        "key_pk": _api_key_of_a(world).pk,
     }
+
+
+def _api_key_of_a(world: World):
+    """An API key of supplier A, created by A's administrator."""
+    from suppliers.models import ApiKey
+    from suppliers.services import api_key_create
+
+    key = ApiKey.objects.filter(supplier=world.supplier_a, name="Walk").first()
+    return key or api_key_create(by=world.sup_a, name="Walk", scope=ApiKey.Scope.WRITE)[0]
 
 
 def _survey_of_a(world: World):
@@ -201,6 +212,7 @@ def _snapshot(world: World) -> tuple:
             )
         ),
         tuple(world.supplier_a.survey_responses.order_by("pk").values_list("evidence__pk", "comments__pk")),
+        tuple(world.supplier_a.api_keys.order_by("pk").values_list("pk", "revoked_at")),
     )
 
 
@@ -265,7 +277,8 @@ def test_staff_routes(world, route):
     # list_pk names a regulated list: group-wide reference data that every staff user reads alike, so
     # there is no "other unit's object" to hide; like fmt it does not count as an object of unit A.
     # run_pk (a re-evaluation of a list) is group-wide too; its impact rows are scoped in the view.
-    if route.kwargs and set(route.kwargs) - {"fmt", "list_pk", "run_pk"}:
+    # table names a dashboard table: every staff user has each table, filled with their own suppliers.
+    if route.kwargs and set(route.kwargs) - {"fmt", "list_pk", "run_pk", "table"}:
         # Staff of another buyer unit: A's objects do not exist for them.
         client = world.client_for(world.staff_b)
         assert client.get(url).status_code in (404, 405)
