@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import datetime
+import ipaddress
 import logging
 import secrets
 from collections import defaultdict
@@ -154,6 +155,14 @@ def certificate_request(
     return certificate
 
 
+def _ip_address(value: str | None) -> str | None:
+    # A Unix socket gives no address at all; anything that is not an address is not recorded.
+    try:
+        return str(ipaddress.ip_address(value or ""))
+    except ValueError:
+        return None
+
+
 @transaction.atomic
 def certificate_sign(
     *,
@@ -190,13 +199,42 @@ def certificate_sign(
     certificate.signer_title = signer_title[:200]
     certificate.signed_by = by
     certificate.signed_at = now
-    certificate.signed_ip = ip or None
+    certificate.signed_ip = _ip_address(ip)
     certificate.signed_user_agent = (user_agent or "")[:300]
     certificate.issued_on = today
     certificate.valid_until = today + datetime.timedelta(days=settings.CERTIFICATE_VALIDITY_DAYS)
     certificate.status = Certificate.Status.RENDERING
     certificate.save()
     return certificate
+
+
+def certificate_request_signed(
+    *,
+    by: User,
+    supplier: Supplier,
+    product_ids: Iterable[int],
+    language: str,
+    signer_name: str,
+    signer_title: str,
+    confirmed: bool,
+    ip: str | None,
+    user_agent: str,
+) -> Certificate:
+    """Request and sign in one go, as the request page and the API do: a refused signature leaves
+    no half-made certificate behind. The caller enqueues compliance.render_certificate after commit."""
+    with transaction.atomic():
+        certificate = certificate_request(
+            by=by, supplier=supplier, product_ids=product_ids, language=language
+        )
+        return certificate_sign(
+            certificate=certificate,
+            by=by,
+            signer_name=signer_name,
+            signer_title=signer_title,
+            confirmed=confirmed,
+            ip=ip,
+            user_agent=user_agent,
+        )
 
 
 def certificate_retry(*, certificate: Certificate, by: User) -> Certificate:

@@ -176,6 +176,17 @@ def value_problems(question: Question, value: Any) -> list[AnswerProblem]:
     return []
 
 
+def draft_problems(questionnaire: Questionnaire, answers: Answers) -> list[AnswerProblem]:
+    """What is wrong with the values typed so far, for the questions on show (not what is missing):
+    what the answering page marks and the API reports while a response is still a draft."""
+    shown = visible_codes(questionnaire, answers)
+    problems: list[AnswerProblem] = []
+    for question in questionnaire.questions:
+        if question.code in shown:
+            problems.extend(value_problems(question, answers.get(question.code)))
+    return problems
+
+
 def is_answered(question: Question, value: Any, files: int = 0) -> bool:
     if question.type == "file":
         return files > 0

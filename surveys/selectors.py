@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import datetime
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 
+from surveys.filters import ANSWERED
 from surveys.models import (
     Campaign,
     EvidenceFile,
@@ -49,6 +52,29 @@ def campaigns_visible(user: Any) -> QuerySet[Campaign]:
         .defer("questionnaire__document")
         .annotate(n_total=Count("responses", filter=Q(responses__in=in_scope)), **counts)
     )
+
+
+@dataclass(frozen=True)
+class CampaignFigures:
+    total: int
+    answered: int
+    overdue: int
+    # status -> how many responses are in it
+    by_status: dict[str, int]
+
+    @property
+    def response_rate(self) -> float | None:
+        return self.answered / self.total if self.total else None
+
+
+def campaign_figures(campaign: Campaign, today: datetime.date) -> CampaignFigures:
+    """The figures of a campaign from campaigns_visible's counts (no further query)."""
+    by_status = {status: getattr(campaign, f"n_{status}") for status in STATUSES}
+    answered = sum(by_status[status] for status in ANSWERED)
+    total = campaign.n_total
+    # Every response not yet answered is late once the due date has passed.
+    overdue = total - answered if campaign.due_on < today else 0
+    return CampaignFigures(total=total, answered=answered, overdue=overdue, by_status=by_status)
 
 
 def campaign_responses(campaign: Campaign, user: Any) -> QuerySet[Response]:

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import ipaddress
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -61,12 +58,9 @@ def _pdf_response(request: HttpRequest, certificate: Certificate, detail_url: st
 
 def _client_ip(request: HttpRequest) -> str | None:
     # REMOTE_ADDR: the address the connection came from. Behind a proxy it is the proxy's, which is
-    # still true; a forwarded header would be whatever the client chose to write. A Unix socket
-    # gives no address at all.
-    try:
-        return str(ipaddress.ip_address(request.META.get("REMOTE_ADDR", "")))
-    except ValueError:
-        return None
+    # still true; a forwarded header would be whatever the client chose to write. The service
+    # records it only if it is an address.
+    return request.META.get("REMOTE_ADDR")
 
 
 # --- Supplier -------------------------------------------------------------------------------------
@@ -106,22 +100,17 @@ def certificate_request(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            with transaction.atomic():
-                certificate = certificate_services.certificate_request(
-                    by=request.user,
-                    supplier=supplier,
-                    product_ids=data["products"],
-                    language=data["language"],
-                )
-                certificate = certificate_services.certificate_sign(
-                    certificate=certificate,
-                    by=request.user,
-                    signer_name=data["signer_name"],
-                    signer_title=data["signer_title"],
-                    confirmed=data["confirm"],
-                    ip=_client_ip(request),
-                    user_agent=request.META.get("HTTP_USER_AGENT", ""),
-                )
+            certificate = certificate_services.certificate_request_signed(
+                by=request.user,
+                supplier=supplier,
+                product_ids=data["products"],
+                language=data["language"],
+                signer_name=data["signer_name"],
+                signer_title=data["signer_title"],
+                confirmed=data["confirm"],
+                ip=_client_ip(request),
+                user_agent=request.META.get("HTTP_USER_AGENT", ""),
+            )
         except ValidationError as exc:
             problems = exc.message_dict if hasattr(exc, "error_dict") else {None: exc.messages}
             for field, errors in problems.items():

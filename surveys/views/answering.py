@@ -11,7 +11,6 @@ import datetime
 import json
 import mimetypes
 from collections import Counter
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -75,16 +74,6 @@ def grade_label(grade: str) -> str:
     if grade in GRADE_LABELS:
         return str(GRADE_LABELS[grade])
     return _("Rating %(rating)s") % {"rating": grade}
-
-
-def _current_problems(questionnaire: Questionnaire, answers: Mapping[str, Any]) -> list[AnswerProblem]:
-    """What is wrong with the values typed so far, for the questions on show (not what is missing)."""
-    shown = answer_rules.visible_codes(questionnaire, answers)
-    problems: list[AnswerProblem] = []
-    for question in questionnaire.questions:
-        if question.code in shown:
-            problems.extend(answer_rules.value_problems(question, answers.get(question.code)))
-    return problems
 
 
 def _days_left(campaign: Campaign, today: datetime.date) -> int:
@@ -263,7 +252,7 @@ def _response_page(request: HttpRequest, response: Response) -> HttpResponse:
         language=language,
         files=evidence,
         comments=comments,
-        problems=_current_problems(questionnaire, response.answers) if editable else (),
+        problems=answer_rules.draft_problems(questionnaire, response.answers) if editable else (),
         score_detail=response.score_detail,
     )
     progress = answer_rules.progress(questionnaire, response.answers, files)

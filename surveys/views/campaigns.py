@@ -52,11 +52,10 @@ def _stamp(moment: datetime.datetime | None) -> str:
 def _with_figures(campaign: Campaign, today: datetime.date, language: str) -> Campaign:
     """Attach what the pages show next to the annotated counts (selectors.campaigns_visible)."""
     campaign.questionnaire_title = campaign.questionnaire.display_title(language)
-    answered = campaign.n_submitted + campaign.n_accepted
-    campaign.n_answered = answered
-    campaign.response_rate = answered / campaign.n_total if campaign.n_total else None
-    # Every response not yet answered is late once the due date has passed.
-    campaign.n_overdue = campaign.n_total - answered if campaign.due_on < today else 0
+    figures = selectors.campaign_figures(campaign, today)
+    campaign.n_answered = figures.answered
+    campaign.response_rate = figures.response_rate
+    campaign.n_overdue = figures.overdue
     campaign.status_counts = [
         (value, label, getattr(campaign, f"n_{value}")) for value, label in STATUSES.choices
     ]
