@@ -11,10 +11,13 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Max
+from django.utils.translation import gettext as _
 
 from chemicals import cas as cas_numbers
 from chemicals import composition as tree
+from chemicals.formats import json_tree
 from chemicals.models import Declaration, Material, Product, ProductPart, SubstanceEntry
+from chemicals.problems import ERROR, Problem, has_errors
 from suppliers.models import Supplier, User
 
 BATCH = 2000
@@ -256,3 +259,47 @@ def product_submit(product: Product, *, warnings: list[dict[str, Any]]) -> Produ
     product.warnings = warnings
     product.save(update_fields=["status", "warnings"])
     return product
+
+
+@transaction.atomic
+def product_tree_submit(
+    data: tree.Product, *, supplier: Supplier, by: User | None, warnings: list[dict[str, Any]]
+) -> Product:
+    """Store DATA as the new submitted revision: what the editor's Submit and the API's tree upload do
+    (the caller validated it: no errors). The caller enqueues the evaluation after commit."""
+    # The document is stored as a draft, then submitted: one path whether it was edited or uploaded.
+    draft = product_draft_save(data, supplier=supplier, by=by)
+    return product_submit(draft, warnings=warnings)
+
+
+def product_document_read(
+    document: bytes | str | dict[str, Any], *, supplier: Supplier, product: Product | None, source: str
+) -> tuple[tree.Product | None, list[Problem]]:
+    """A composition JSON document (docs/composition-json.md) for the editor or the API: (the tree, the
+    reading warnings), or (None, the problems refusing it). PRODUCT is the product being edited (its
+    part number cannot change); None for a new product (its part number must be free)."""
+    result = json_tree.read(document, name=source)
+    if has_errors(result.problems):
+        return None, result.problems
+    if not result.products:
+        return None, [Problem("format.no_product", ERROR, source=source)]
+    data = result.products[0]
+    data.part_number = data.part_number.strip()
+    if not data.part_number:
+        # The part number is the product's identity: a draft without one could not be found again.
+        return None, [Problem("part_number.missing", ERROR, path="product.part_number")]
+    if product is not None and data.part_number != product.part_number:
+        detail = _(
+            "The part number of a saved product cannot change (it is %(was)s). To declare another part "
+            "number, start a new product."
+        ) % {"was": product.part_number}
+        params = {"part_number": data.part_number, "was": product.part_number, "detail": detail}
+        return None, [Problem("editor.part_number_changed", ERROR, params, path="product.part_number")]
+    if product is None and Product.objects.filter(supplier=supplier, part_number=data.part_number).exists():
+        detail = _(
+            "Your company already has a product with part number %(part_number)s: open it from the "
+            "product list to edit it."
+        ) % {"part_number": data.part_number}
+        params = {"part_number": data.part_number, "detail": detail}
+        return None, [Problem("editor.part_number_taken", ERROR, params, path="product.part_number")]
+    return data, result.problems

@@ -10,11 +10,26 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from django.db.models import Case, Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    Exists,
+    F,
+    Func,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce
 
 from chemicals import finding_text, product_selectors
 from chemicals.models import (
+    Exemption,
     Product,
     ProductEvaluation,
     ReevaluationRun,
@@ -55,6 +70,76 @@ def filter_by_verdict(qs: QuerySet[Product], value: str) -> QuerySet[Product]:
     if value in Verdict.values:
         return qs.filter(verdict=value)
     return qs
+
+
+class _MentionsGroup(Func):
+    """True when a JSON array of findings (KEY "group") or of group codes (KEY None) names a group code.
+
+    A code joined with "+" (the packaging sum "T1-1+T1-2+T1-3+T1-4") names each of its groups. Written
+    per database because neither JSON containment nor array expansion is portable; both forms scan one
+    row's array, never the table."""
+
+    output_field = BooleanField()
+
+    def __init__(self, array: Any, code: str, key: str | None) -> None:
+        if key is not None and not key.isidentifier():
+            raise ValueError("key must be a plain field name")  # it is written into the SQL
+        super().__init__(array, Value(f"+{code}+"))
+        self.key = key
+
+    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
+        array_sql, array_params = compiler.compile(self.source_expressions[0])
+        code_sql, code_params = compiler.compile(self.source_expressions[1])
+        if connection.vendor == "postgresql":
+            item = f"e.item ->> '{self.key}'" if self.key else "e.item #>> '{}'"
+            template = _MENTIONS_POSTGRESQL
+        else:
+            item = f"json_extract(e.value, '$.{self.key}')" if self.key else "e.value"
+            template = _MENTIONS_SQLITE
+        # Only compiled expressions and the checked key are written into the SQL; the code is a parameter.
+        return template.format(array=array_sql, item=item, code=code_sql), [*array_params, *code_params]
+
+
+_MENTIONS_POSTGRESQL = (
+    "EXISTS (SELECT 1 FROM jsonb_array_elements({array}) AS e(item) "
+    "WHERE strpos('+' || ({item}) || '+', {code}::text) > 0)"
+)
+_MENTIONS_SQLITE = (
+    "EXISTS (SELECT 1 FROM json_each({array}) AS e WHERE instr('+' || ({item}) || '+', {code}) > 0)"
+)
+
+
+def filter_by_group(qs: QuerySet[Product], code: str, *, breached_only: bool = False) -> QuerySet[Product]:
+    """Products whose current evaluation has a finding for substance group CODE (a substance of the
+    group is present), or with BREACHED_ONLY, lists CODE among the Table 1 groups it breaches."""
+    code = code.strip()
+    if not code:
+        return qs
+    column, key = ("breached_groups", None) if breached_only else ("findings", "group")
+    evaluations = ProductEvaluation.objects.filter(
+        product_id=OuterRef("pk"), regulated_list_id=OuterRef("verdict_list_id")
+    ).filter(_MentionsGroup(F(column), code, key))
+    return qs.filter(Exists(evaluations))
+
+
+def exemptions_for_display(relied_on: list[dict[str, Any]], language: str) -> list[dict[str, Any]]:
+    """The exemptions an evaluation relied on, each with the catalogue's text in LANGUAGE (the finding
+    keeps the English text it was judged with). One query."""
+    keys = {(e.get("list", ""), e.get("item", "")) for e in relied_on}
+    texts: dict[tuple[str, str], dict[str, str]] = {}
+    if keys:
+        wanted = Q()
+        for list_name, item in keys:
+            wanted |= Q(list_name=list_name, item=item)
+        texts = {
+            (row.list_name, row.item): row.text
+            for row in Exemption.objects.filter(wanted).only("list_name", "item", "text")
+        }
+    rows = []
+    for entry in relied_on:
+        text = texts.get((entry.get("list", ""), entry.get("item", "")))
+        rows.append({**entry, "text": in_language(text, language) if text else entry.get("text", "")})
+    return rows
 
 
 def verdict_label(verdict: str) -> str:
@@ -185,6 +270,11 @@ def _visible_changes(user: Any) -> QuerySet[VerdictChange]:
 def runs_for_list(regulated_list_id: int, user: Any) -> QuerySet[ReevaluationRun]:
     """The runs of one list version, newest first, each with the number of its changes USER may see
     (run.changed counts the whole group's)."""
+    return runs_for_staff(user).filter(regulated_list_id=regulated_list_id)
+
+
+def runs_for_staff(user: Any) -> QuerySet[ReevaluationRun]:
+    """Every run (runs are group-wide), newest first, each with the number of its changes USER may see."""
     visible = (
         _visible_changes(user)
         .filter(run_id=OuterRef("pk"))
@@ -194,8 +284,7 @@ def runs_for_list(regulated_list_id: int, user: Any) -> QuerySet[ReevaluationRun
         .values("n")
     )
     return (
-        ReevaluationRun.objects.filter(regulated_list_id=regulated_list_id)
-        .select_related("regulated_list", "previous_list", "started_by")
+        ReevaluationRun.objects.select_related("regulated_list", "previous_list", "started_by")
         .annotate(visible_changed=Coalesce(Subquery(visible, output_field=IntegerField()), Value(0)))
         .order_by("-created_at", "-pk")
     )

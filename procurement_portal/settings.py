@@ -322,6 +322,16 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Several models have a "status" with their own choices; name each enum after its model.
+    "ENUM_NAME_OVERRIDES": {
+        "SurveyResponseStatusEnum": "surveys.models.Response.Status",
+        "CampaignStatusEnum": "surveys.models.Campaign.Status",
+        "ProductStatusEnum": "chemicals.models.Product.Status",
+        "ProductKindEnum": "chemicals.models.Product.Kind",
+        "RegulatedListStatusEnum": "chemicals.models.RegulatedList.Status",
+        "ReevaluationRunStatusEnum": "chemicals.models.ReevaluationRun.Status",
+        "DeclarationApiStatusEnum": "chemicals.api.serializers.API_STATUSES",
+    },
 }
 
 # --- Logging --------------------------------------------------------------------------------------

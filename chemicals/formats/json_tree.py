@@ -152,6 +152,10 @@ class _Reader:
         if not isinstance(value, str):
             self.invalid(f"{path}.{key}", f"must be a string, not {_json_type(value)}")
             return ""
+        if "\x00" in value:
+            # JSON allows \u0000, PostgreSQL text does not: refused here rather than failing on save.
+            self.invalid(f"{path}.{key}", "must not contain NUL characters")
+            return ""
         return value
 
     def array(self, data: dict, key: str, path: str) -> list:
@@ -258,12 +262,13 @@ class _Reader:
         mass_mg, declared = self.mass(data, path)
         markets = []
         for index, market in enumerate(self.array(data, "destination_markets", path)):
-            if isinstance(market, str):
-                markets.append(market.strip())
+            where = f"{path}.destination_markets[{index}]"
+            if not isinstance(market, str):
+                self.invalid(where, f"must be a string, not {_json_type(market)}")
+            elif "\x00" in market:
+                self.invalid(where, "must not contain NUL characters")
             else:
-                self.invalid(
-                    f"{path}.destination_markets[{index}]", f"must be a string, not {_json_type(market)}"
-                )
+                markets.append(market.strip())
         product = Product(
             part_number=self.text(data, "part_number", path).strip(),
             name=self.text(data, "name", path),

@@ -41,6 +41,14 @@ class ProductEvaluation(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["product", "regulated_list"], name="one_evaluation_per_list"),
         ]
+        indexes = [
+            # The dashboard's non-compliant and incomplete products: found without reading all the
+            # evaluations (whose findings make the rows wide), the UNKNOWN count read from the index.
+            models.Index(
+                fields=["verdict", "regulated_list", "product", "unknown_count"],
+                name="evaluation_verdict_idx",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.product_id} {self.regulated_list_id} {self.verdict}"

@@ -28,7 +28,7 @@ from chemicals.models import Product
 from chemicals.problems import ERROR, Problem, has_errors
 from chemicals.problems import render as render_problems
 from chemicals.product_selectors import product_tree
-from chemicals.product_services import product_submit, product_tree_store
+from chemicals.product_services import product_document_read, product_tree_store, product_tree_submit
 from chemicals.tasks import evaluate_products
 from chemicals.validation import validate
 from suppliers.models import Supplier
@@ -242,39 +242,10 @@ def _read_tree(
     if len(body) > MAX_BODY_BYTES:
         return None, [], _too_large(len(body))
 
-    result = json_tree.read(body, name=SOURCE)
-    if has_errors(result.problems):
-        return None, [], _refusal(result.problems)
-    if not result.products:
-        return None, [], _refusal([Problem("format.no_product", ERROR, source=SOURCE)])
-    tree = result.products[0]
-    tree.part_number = tree.part_number.strip()
-    if not tree.part_number:
-        # The part number is the product's identity: a draft without one could not be found again.
-        return None, [], _refusal([Problem("part_number.missing", ERROR, path="product.part_number")])
-    if product is not None and tree.part_number != product.part_number:
-        detail = _(
-            "The part number of a saved product cannot change (it is %(was)s). To declare another part "
-            "number, start a new product."
-        ) % {"was": product.part_number}
-        params = {"part_number": tree.part_number, "was": product.part_number, "detail": detail}
-        return (
-            None,
-            [],
-            _refusal([Problem("editor.part_number_changed", ERROR, params, path="product.part_number")]),
-        )
-    if product is None and Product.objects.filter(supplier=supplier, part_number=tree.part_number).exists():
-        detail = _(
-            "Your company already has a product with part number %(part_number)s: open it from the "
-            "product list to edit it."
-        ) % {"part_number": tree.part_number}
-        params = {"part_number": tree.part_number, "detail": detail}
-        return (
-            None,
-            [],
-            _refusal([Problem("editor.part_number_taken", ERROR, params, path="product.part_number")]),
-        )
-    return tree, result.problems, None
+    tree, problems = product_document_read(body, supplier=supplier, product=product, source=SOURCE)
+    if tree is None:
+        return None, [], _refusal(problems)
+    return tree, problems, None
 
 
 def _save_draft(tree: composition.Product, *, supplier: Supplier, by: Any) -> Product:
@@ -363,8 +334,9 @@ def product_editor_submit(request: HttpRequest, product_pk: int | None = None) -
         return _refusal(problems)
     with transaction.atomic():
         # The document on the page is what is submitted: store it as the draft, then submit that.
-        draft = _save_draft(tree, supplier=supplier, by=request.user)
-        submitted = product_submit(draft, warnings=[p.as_dict() for p in problems])
+        submitted = product_tree_submit(
+            tree, supplier=supplier, by=request.user, warnings=[p.as_dict() for p in problems]
+        )
         evaluate_products.delay_on_commit([submitted.pk])
     return JsonResponse(
         {
