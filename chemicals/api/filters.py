@@ -5,25 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 import django_filters
-from django import forms
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from chemicals import product_selectors, verdict_selectors
 from chemicals.models import Declaration, Product, ReevaluationRun, RegulatedList, Verdict
 from suppliers import access
-
-
-class IdFilter(django_filters.NumberFilter):
-    """A row id: a whole number within the database's range (a fraction or an overflow is 400)."""
-
-    field_class = forms.IntegerField
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("min_value", 1)
-        kwargs.setdefault("max_value", 2**63 - 1)
-        super().__init__(*args, **kwargs)
-
+from suppliers.api.filters import IdFilter
 
 VERDICT_CHOICES = [*Verdict.choices, (verdict_selectors.NOT_EVALUATED, _("Not evaluated yet"))]
 

@@ -31,6 +31,7 @@ from compliance.api.serializers import CertificateRequestSerializer, Certificate
 from compliance.filters import search_part_number
 from compliance.models import STATE_CHOICES, Certificate
 from compliance.tasks import render_certificate
+from suppliers.api.filters import IdFilter
 from suppliers.api.idempotency import idempotent
 from suppliers.api.permissions import KeyScopeAllows, SupplierWritesStaffReads
 from suppliers.api.problems import ProblemSerializer, problem
@@ -56,7 +57,7 @@ class CertificateFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(
         choices=STATE_CHOICES, method="filter_state", help_text="expired: issued, past valid_until."
     )
-    supplier = django_filters.NumberFilter(field_name="supplier_id")
+    supplier = IdFilter(field_name="supplier_id")
     part_number = django_filters.CharFilter(method="filter_part_number", help_text="Contains, any case.")
     changed_since = django_filters.IsoDateTimeFilter(
         method="filter_changed_since",

@@ -23,6 +23,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response as ApiResponse
 
+from suppliers.api.filters import IdFilter
 from suppliers.api.idempotency import idempotent
 from suppliers.api.permissions import IsStaffUser, KeyScopeAllows, SupplierWritesStaffReads
 from suppliers.api.problems import ProblemConflict, ProblemSerializer, problem
@@ -63,8 +64,8 @@ class SupplierWritesOnVisibleObject(SupplierWritesStaffReads):
 
 
 class SurveyResponseFilter(django_filters.FilterSet):
-    campaign = django_filters.NumberFilter(field_name="campaign_id")
-    supplier = django_filters.NumberFilter(field_name="supplier_id")
+    campaign = IdFilter(field_name="campaign_id")
+    supplier = IdFilter(field_name="supplier_id")
     status = django_filters.ChoiceFilter(choices=Response.Status.choices)
     grade = django_filters.CharFilter(
         field_name="grade", help_text="A risk band (high, medium, low) or rating (A-D)."
@@ -391,7 +392,7 @@ class SurveyResponseViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 class CampaignFilter(django_filters.FilterSet):
-    year = django_filters.NumberFilter(field_name="year")
+    year = IdFilter(field_name="year", min_value=1900, max_value=9999)
     status = django_filters.ChoiceFilter(choices=Campaign.Status.choices)
     kind = django_filters.ChoiceFilter(field_name="questionnaire__kind", choices=Kind.choices)
 
