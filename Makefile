@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install lint migrations-check messages lock clean bench-directory bench-declaration bench-evaluation bench-surveys
+.PHONY: run test install lint migrations-check messages lock clean bench-directory bench-declaration bench-evaluation bench-surveys bench-api bench-dashboards
 
 $(STAMP): requirements.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -56,3 +56,11 @@ bench-evaluation: $(STAMP)
 
 bench-surveys: $(STAMP)
 	$(PY) bench/surveys.py
+
+# REST API under load on PostgreSQL + gunicorn + a real Celery worker (needs wrk, PostgreSQL and Redis).
+bench-api: $(STAMP)
+	$(PY) bench/api.py $(BENCH_ARGS)
+
+# Needs DATABASE_URL pointing at a PostgreSQL database seeded by `manage.py seed_scale` (or pass --seed).
+bench-dashboards: $(STAMP)
+	$(PY) bench/dashboards.py $(BENCH_ARGS)
