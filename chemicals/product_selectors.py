@@ -36,6 +36,13 @@ def latest_submitted(qs: QuerySet[Product]) -> QuerySet[Product]:
     an older one only while the current revision is the supplier's unsubmitted draft. That exception is
     one uncorrelated subquery (hashed once) rather than a NOT EXISTS probe per row, which keeps the
     count of 100,000 products on the dashboard a single scan."""
+    current_or_kept = Q(is_current=True) | Q(pk__in=kept_under_draft())
+    return qs.filter(status=Product.Status.SUBMITTED).filter(current_or_kept)
+
+
+def kept_under_draft() -> QuerySet[Product]:
+    """The ids of the submitted revisions the buyer still sees because the current revision of their
+    part number is a draft (latest_submitted's exception)."""
     under_draft = Product.objects.filter(
         supplier_id=OuterRef("supplier_id"),
         part_number=OuterRef("part_number"),
@@ -48,13 +55,12 @@ def latest_submitted(qs: QuerySet[Product]) -> QuerySet[Product]:
         status=Product.Status.SUBMITTED,
         revision__gt=OuterRef("revision"),
     )
-    kept = (
+    return (
         Product.objects.filter(is_current=False, status=Product.Status.SUBMITTED)
         .filter(Exists(under_draft))
         .exclude(Exists(newer))
         .values("pk")
     )
-    return qs.filter(status=Product.Status.SUBMITTED).filter(Q(is_current=True) | Q(pk__in=kept))
 
 
 def declaration_list(user: Any) -> QuerySet[Declaration]:

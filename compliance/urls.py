@@ -25,6 +25,7 @@ supplier_urlpatterns: list = [
 staff_urlpatterns: list = [
     # dashboard
     path("dashboard/", dashboard.dashboard, name="dashboard"),
+    path("dashboard/weakest/", dashboard.dashboard_weakest, name="dashboard_weakest"),
     path("dashboard/export/<str:table>.<str:fmt>/", dashboard.dashboard_export, name="dashboard_export"),
     # supplier overview
     path("suppliers/<int:supplier_pk>/", supplier_overview.supplier_detail, name="supplier_detail"),

@@ -18,7 +18,7 @@ def home(request: HttpRequest) -> HttpResponse:
     if not request.user.is_authenticated:
         return redirect("login")
     if access.is_staff_user(request.user):
-        return redirect("staff:supplier_directory")
+        return redirect("staff:dashboard")
     if access.is_supplier_user(request.user):
         return redirect("supplier:home")
     return render(request, "suppliers/no_role.html")

@@ -41,7 +41,7 @@ def test_demo_logins_work(db):
     password = read_fixture("demo/demo.json")["password"]
     for email, landing in (
         ("admin@sakura.example", "/supplier/"),
-        ("manager@buyer.example", "/staff/suppliers/"),
+        ("manager@buyer.example", "/staff/dashboard/"),
     ):
         client = Client()
         assert client.post("/accounts/login/", {"username": email, "password": password}).status_code == 302
