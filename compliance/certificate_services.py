@@ -336,7 +336,11 @@ def certificates_revoke_for_verdicts(changes: Iterable[Sequence[Any]]) -> list[R
     bad = {int(change[0]): change[2] for change in changes if change[2] != Verdict.COMPLIANT}
     if not bad:
         return []
-    products = Product.objects.filter(pk__in=list(bad)).select_related("verdict_list")
+    products = (
+        Product.objects.filter(pk__in=list(bad))
+        .select_related("verdict_list")
+        .defer("verdict_list__document")
+    )
     parts_by_supplier: dict[int, set[str]] = defaultdict(set)
     why: dict[tuple[int, str], Product] = {}
     for product in products:

@@ -97,7 +97,7 @@ def _export(qs: QuerySet[Product]) -> HttpResponse:
             verdict_selectors.verdict_label(p.verdict) or _("Not evaluated yet"),
             p.verdict_list.code if p.verdict_list else "",
         ]
-        for p in qs.select_related("verdict_list").iterator(chunk_size=2000)
+        for p in qs.select_related("verdict_list").defer("verdict_list__document").iterator(chunk_size=2000)
     )
     response = HttpResponse(exports.to_csv(header, rows), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="products.csv"'

@@ -53,6 +53,27 @@ def _principal(request: Request) -> str:
     return f"key:{key.pk}" if key is not None else f"user:{request.user.pk}"
 
 
+def _replay(principal: str, key: str, fingerprint: str) -> Response:
+    record = IdempotencyRecord.objects.get(principal=principal, key=key)
+    if record.fingerprint != fingerprint:
+        return problem(
+            409,
+            "idempotency-key-reused",
+            _("This Idempotency-Key was already used with a different request body."),
+        )
+    if record.status_code is None:  # only seen where the database does not make the retry wait
+        return problem(
+            409,
+            "idempotency-key-in-progress",
+            _("A request with this Idempotency-Key is still being processed; retry shortly."),
+        )
+    replay = Response(record.body, status=record.status_code)
+    if record.location:
+        replay["Location"] = record.location
+    replay["Idempotent-Replayed"] = "true"
+    return replay
+
+
 def idempotent(view_method: Callable[..., Response]) -> Callable[..., Response]:
     """Decorate a DRF view's post()."""
 
@@ -69,39 +90,22 @@ def idempotent(view_method: Callable[..., Response]) -> Callable[..., Response]:
             )
         principal, fingerprint = _principal(request), request_fingerprint(request)
         cutoff = timezone.now() - timedelta(hours=settings.IDEMPOTENCY_TTL_HOURS)
-        try:
-            with transaction.atomic():
-                IdempotencyRecord.objects.filter(principal=principal, key=key, created_at__lt=cutoff).delete()
-                record = IdempotencyRecord.objects.create(
-                    principal=principal, key=key, fingerprint=fingerprint
-                )
-        except IntegrityError:
-            record = IdempotencyRecord.objects.get(principal=principal, key=key)
-            if record.fingerprint != fingerprint:
-                return problem(
-                    409,
-                    "idempotency-key-reused",
-                    _("This Idempotency-Key was already used with a different request body."),
-                )
-            if record.status_code is None:
-                return problem(
-                    409,
-                    "idempotency-key-in-progress",
-                    _("A request with this Idempotency-Key is still being processed; retry shortly."),
-                )
-            replay = Response(record.body, status=record.status_code)
-            if record.location:
-                replay["Location"] = record.location
-            replay["Idempotent-Replayed"] = "true"
-            return replay
-        try:
+        # One transaction for the record, the work and the stored answer: one commit per request, and a
+        # concurrent retry with the same key waits on the unique index until the first one commits, then
+        # replays its answer. If the work fails, the record goes with it, so a retry runs it again.
+        with transaction.atomic():
+            IdempotencyRecord.objects.filter(principal=principal, key=key, created_at__lt=cutoff).delete()
+            try:
+                with transaction.atomic():
+                    record = IdempotencyRecord.objects.create(
+                        principal=principal, key=key, fingerprint=fingerprint
+                    )
+            except IntegrityError:
+                return _replay(principal, key, fingerprint)
             response = view_method(self, request, *args, **kwargs)
-        except Exception:
-            record.delete()  # nothing was stored for it: a retry must be able to run
-            raise
-        if response.status_code >= 500:
-            record.delete()
-        else:
+            if response.status_code >= 500:
+                transaction.set_rollback(True)
+                return response
             record.status_code = response.status_code
             record.body = json.loads(json.dumps(response.data, cls=JSONEncoder))
             record.location = response.get("Location", "")
