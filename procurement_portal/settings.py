@@ -304,6 +304,8 @@ REST_FRAMEWORK = {
     ],
     "PAGE_SIZE": 100,
 }
+# How long the staff dashboard's figures are reused (compliance/dashboard_cache.py); 0 computes every time.
+DASHBOARD_CACHE_SECONDS = env_int("DASHBOARD_CACHE_SECONDS", 120)
 # How long a POST's Idempotency-Key is remembered.
 IDEMPOTENCY_TTL_HOURS = env_int("IDEMPOTENCY_TTL_HOURS", 48)
 SPECTACULAR_SETTINGS = {

@@ -44,6 +44,12 @@ def _eager_celery(request):
 
 
 @pytest.fixture(autouse=True)
+def _no_dashboard_cache(settings):
+    # Test databases reuse ids, so cached figures could cross tests; the cache has its own test.
+    settings.DASHBOARD_CACHE_SECONDS = 0
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     # PBKDF2 at production strength costs ~0.3 s per user; tests create many users.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

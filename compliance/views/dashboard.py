@@ -22,7 +22,7 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
-from compliance import dashboard_exports, dashboard_selectors
+from compliance import dashboard_cache, dashboard_exports, dashboard_selectors
 from compliance.dashboard_selectors import Dashboard, FilterOptions, Filters, Table
 from suppliers.views.guards import staff_required
 from surveys.filters import grade_label
@@ -307,16 +307,18 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     # The weakest sections and questions unnest every answered response's score detail: the costliest
     # figure and the least urgent one, so the page asks for it separately (dashboard_weakest) and
     # shows everything else at once.
-    data = dashboard_selectors.dashboard(
+    data, computed_at = dashboard_cache.dashboard_figures(
         request.user,
         filters,
+        part="main",
         today=timezone.localdate(),
         language=language,
+        refresh=request.GET.get("refresh") == "1",
         options=options,
         exclude={"weak"},
     )
     _add_links(data, filters)
-    return _render(request, "compliance/dashboard/index.html", form, data, filters)
+    return _render(request, "compliance/dashboard/index.html", form, data, filters, computed_at)
 
 
 @staff_required
@@ -327,14 +329,26 @@ def dashboard_weakest(request: HttpRequest) -> HttpResponse:
     language = get_language() or "en"
     options = dashboard_selectors.filter_options(request.user, language)
     form, filters = _read_filters(request, options)
-    data = dashboard_selectors.dashboard(
-        request.user, filters, today=timezone.localdate(), language=language, options=options, only="weak"
+    data, computed_at = dashboard_cache.dashboard_figures(
+        request.user,
+        filters,
+        part="weak",
+        today=timezone.localdate(),
+        language=language,
+        refresh=request.GET.get("refresh") == "1",
+        options=options,
+        only="weak",
     )
-    return _render(request, "compliance/dashboard/weakest.html", form, data, filters)
+    return _render(request, "compliance/dashboard/weakest.html", form, data, filters, computed_at)
 
 
 def _render(
-    request: HttpRequest, template: str, form: DashboardFilterForm, data: Dashboard, filters: Filters
+    request: HttpRequest,
+    template: str,
+    form: DashboardFilterForm,
+    data: Dashboard,
+    filters: Filters,
+    computed_at: datetime.datetime,
 ) -> HttpResponse:
     for table in data.tables.values():
         table.extra["cells"] = _cells(table)
@@ -348,6 +362,7 @@ def _render(
             "charts": _charts(data),
             "summary": _summary(data) if "campaigns" in data.tables else [],
             "query": _query(filters),
+            "computed_at": computed_at,
             "risk_links": [(c, f"?{_query(filters, questionnaire=c.code)}") for c in data.risk_choices],
         },
     )

@@ -53,7 +53,8 @@ def test_supplier_logs_in_switches_to_japanese_and_it_sticks(live_server, page, 
 
 
 def test_staff_directory_in_chinese(live_server, page, world):
-    log_in(page, live_server.url, world.staff_a.email, "/staff/suppliers/")
+    log_in(page, live_server.url, world.staff_a.email, "/staff/dashboard/")
+    page.goto(f"{live_server.url}/staff/suppliers/")
     page.get_by_label("Language").select_option("zh-hans")
     page.wait_for_load_state("networkidle")
     with translation.override("zh-hans"):

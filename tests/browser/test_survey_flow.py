@@ -93,7 +93,7 @@ def test_supplier_answers_in_japanese_reviewer_returns_then_accepts(live_server,
     staff_context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
     staff = staff_context.new_page()
     staff.on("pageerror", lambda e: errors.append(e))
-    log_in(staff, live_server.url, world.staff_a.email, "/staff/suppliers/")
+    log_in(staff, live_server.url, world.staff_a.email, "/staff/dashboard/")
     staff.goto(f"{live_server.url}/staff/surveys/campaigns/{campaign.pk}/")
     staff.get_by_role("link", name=world.supplier_a.legal_name).first.click()
     staff.locator('[id="q-B1"] summary').click()  # "Comment on this question"

@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from chemicals.models import Declaration, ProductEvaluation, ReevaluationRun, VerdictChange
+from chemicals.models import Declaration, Product, ProductEvaluation, ReevaluationRun, VerdictChange
 from compliance import dashboard_selectors
 from compliance.models import Certificate
 from suppliers.models import Supplier, SupplierCategory
@@ -536,3 +536,28 @@ def test_query_count_does_not_grow_with_suppliers_or_products(world, gpg, django
     # The page shows the first breaching products; the export has every row.
     body = client.get(export_url("breach_products")).content
     assert len(csv_rows(body)) - 1 == 29
+
+
+def test_figures_are_reused_per_scope_and_refreshed_on_request(world, data, settings):
+    from django.core.cache import cache
+
+    settings.DASHBOARD_CACHE_SECONDS = 60
+    cache.clear()
+    staff_a, staff_b = world.client_for(world.staff_a), world.client_for(world.staff_b)
+    first = staff_a.get(DASHBOARD)
+    verdicts = {r["key"]: r["count"] for r in first.context["data"].tables["verdicts"].rows}
+    assert "Figures as of" in first.content.decode()
+    # A new breach is not shown until the figures are refreshed...
+    Product.objects.filter(supplier=world.supplier_a, part_number="A-2").update(verdict="non_compliant")
+    again = staff_a.get(DASHBOARD)
+    assert {r["key"]: r["count"] for r in again.context["data"].tables["verdicts"].rows} == verdicts
+    assert again.context["computed_at"] == first.context["computed_at"]
+    # ...which "Refresh now" does.
+    fresh = staff_a.get(DASHBOARD + "?refresh=1")
+    counts = {r["key"]: r["count"] for r in fresh.context["data"].tables["verdicts"].rows}
+    assert counts["non_compliant"] == verdicts["non_compliant"] + 1
+    # Another unit's staff never get unit A's cached figures.
+    other = staff_b.get(DASHBOARD)
+    assert "Alpha Parts Ltd" not in other.content.decode()
+    assert {r["key"]: r["count"] for r in other.context["data"].tables["verdicts"].rows}["non_compliant"] == 1
+    cache.clear()
