@@ -18,6 +18,7 @@ from django.utils import timezone
 from chemicals.models import Declaration, Product, ProductEvaluation, Verdict, VerdictChange
 from chemicals.verdict_selectors import verdict_order
 from compliance.models import Certificate, CertificateProduct
+from compliance.supplier_overview_selectors import scored_responses
 from surveys.filters import grade_label
 from surveys.models import Campaign, Response, ResponseVersion
 from surveys.questionnaire import localized
@@ -212,24 +213,8 @@ class OwnScore:
 def own_scores(user: Any, language: str) -> list[OwnScore]:
     """The latest submitted or accepted scored response per questionnaire (and site): what the
     buyer currently holds of the supplier's performance, with the page that explains each score."""
-    responses = (
-        Response.objects.visible_to(user)
-        .filter(status__in=(Response.Status.SUBMITTED, Response.Status.ACCEPTED), score__isnull=False)
-        .select_related("campaign", "campaign__questionnaire", "site")
-        .only(
-            "pk",
-            "status",
-            "score",
-            "grade",
-            "site__name",
-            "campaign__name",
-            "campaign__year",
-            "campaign__opens_on",
-            "campaign__questionnaire__code",
-            "campaign__questionnaire__title",
-        )
-        .order_by("-campaign__opens_on", "-pk")[:SCORE_ROWS_READ]
-    )
+    # The user is a supplier's: the tenancy rule already keeps it to their own responses.
+    responses = scored_responses(user)[:SCORE_ROWS_READ]
     latest: dict[tuple[str, int | None], OwnScore] = {}
     for r in responses:
         key = (r.campaign.questionnaire.code, r.site_id)

@@ -114,12 +114,14 @@ def score_table(entries: Iterable[ScoreEntry]) -> ScoreTable:
     return ScoreTable(years=ordered_years, rows=rows)
 
 
-def scored_responses(user: Any, supplier: Supplier) -> QuerySet[Response]:
+def scored_responses(user: Any, supplier: Supplier | None = None) -> QuerySet[Response]:
     """The supplier's submitted and accepted responses that carry a score, newest campaign first,
     with just the columns a score needs (never the answers or the questionnaire document)."""
+    responses = Response.objects.visible_to(user)
+    if supplier is not None:
+        responses = responses.filter(supplier=supplier)
     return (
-        Response.objects.visible_to(user)
-        .filter(supplier=supplier, status__in=SCORED_STATUSES, score__isnull=False)
+        responses.filter(status__in=SCORED_STATUSES, score__isnull=False)
         .select_related("campaign", "campaign__questionnaire", "site")
         .only(
             "pk",
