@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -52,3 +53,27 @@ def dashboard_figures(
     if seconds:
         cache.set(key, entry, seconds)
     return entry
+
+
+def cached_html(
+    user: Any,
+    filters: dashboard_selectors.Filters,
+    *,
+    part: str,
+    today: datetime.date,
+    language: str,
+    computed_at: datetime.datetime,
+    build: Callable[[], str],
+) -> str:
+    """The HTML BUILD prints from one set of figures, kept as long as the figures: printing the tables
+    and charts (links, cells, a few hundred rows) costs more than reading the figures back. The moment
+    the figures were computed is part of the key, so a refresh prints anew."""
+    seconds = settings.DASHBOARD_CACHE_SECONDS
+    if not seconds:
+        return build()
+    key = _key(user, f"{part}:html:{computed_at.isoformat()}", filters, language, today)
+    html = cache.get(key)
+    if html is None:
+        html = build()
+        cache.set(key, html, seconds)
+    return html

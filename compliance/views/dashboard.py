@@ -16,8 +16,10 @@ from urllib.parse import urlencode
 from django import forms
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
@@ -307,18 +309,42 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     # The weakest sections and questions unnest every answered response's score detail: the costliest
     # figure and the least urgent one, so the page asks for it separately (dashboard_weakest) and
     # shows everything else at once.
+    today = timezone.localdate()
     data, computed_at = dashboard_cache.dashboard_figures(
         request.user,
         filters,
         part="main",
-        today=timezone.localdate(),
+        today=today,
         language=language,
         refresh=request.GET.get("refresh") == "1",
         options=options,
         exclude={"weak"},
     )
-    _add_links(data, filters)
-    return _render(request, "compliance/dashboard/index.html", form, data, filters, computed_at)
+
+    def figures() -> str:
+        _add_links(data, filters)
+        return render_to_string("compliance/dashboard/_figures.html", _context(data, filters))
+
+    html = dashboard_cache.cached_html(
+        request.user,
+        filters,
+        part="main",
+        today=today,
+        language=language,
+        computed_at=computed_at,
+        build=figures,
+    )
+    return render(
+        request,
+        "compliance/dashboard/index.html",
+        {
+            "form": form,
+            "computed_at": computed_at,
+            "query": _query(filters),
+            # Our own template's output (auto-escaped when it was built), kept in the cache as text.
+            "figures": mark_safe(html),  # noqa: S308
+        },
+    )
 
 
 @staff_required
@@ -342,6 +368,19 @@ def dashboard_weakest(request: HttpRequest) -> HttpResponse:
     return _render(request, "compliance/dashboard/weakest.html", form, data, filters, computed_at)
 
 
+def _context(data: Dashboard, filters: Filters) -> dict[str, Any]:
+    for table in data.tables.values():
+        table.extra["cells"] = _cells(table)
+    return {
+        "data": data,
+        "t": data.tables,
+        "charts": _charts(data),
+        "summary": _summary(data) if "campaigns" in data.tables else [],
+        "query": _query(filters),
+        "risk_links": [(c, f"?{_query(filters, questionnaire=c.code)}") for c in data.risk_choices],
+    }
+
+
 def _render(
     request: HttpRequest,
     template: str,
@@ -350,22 +389,7 @@ def _render(
     filters: Filters,
     computed_at: datetime.datetime,
 ) -> HttpResponse:
-    for table in data.tables.values():
-        table.extra["cells"] = _cells(table)
-    return render(
-        request,
-        template,
-        {
-            "form": form,
-            "data": data,
-            "t": data.tables,
-            "charts": _charts(data),
-            "summary": _summary(data) if "campaigns" in data.tables else [],
-            "query": _query(filters),
-            "computed_at": computed_at,
-            "risk_links": [(c, f"?{_query(filters, questionnaire=c.code)}") for c in data.risk_choices],
-        },
-    )
+    return render(request, template, {"form": form, "computed_at": computed_at, **_context(data, filters)})
 
 
 @staff_required
