@@ -238,20 +238,7 @@ def certificate_list_url(supplier: Supplier, state: str = "") -> str:
 
 def certificate_summary(user: Any, supplier: Supplier, *, today: datetime.date) -> dict[str, Any]:
     visible = Certificate.objects.visible_to(user).filter(supplier=supplier)
-    counts = visible.aggregate(
-        total=Count("pk"),
-        **{state: Count("pk", filter=_state_filter(state, today)) for state in STATE_LABELS},
-    )
-    states = [
-        {
-            "value": state,
-            "label": label,
-            "count": counts[state],
-            "url": certificate_list_url(supplier, state),
-        }
-        for state, label in STATE_LABELS.items()
-        if counts[state]
-    ]
+    # The counts ride on the latest rows as window aggregates (computed before the LIMIT): one query.
     recent = list(
         visible.select_related("regulated_list")
         .only(
@@ -264,10 +251,28 @@ def certificate_summary(user: Any, supplier: Supplier, *, today: datetime.date) 
             "revoked_at",
             "regulated_list__code",
         )
+        .annotate(
+            count_total=Window(Count("pk")),
+            **{
+                f"count_{state}": Window(Count("pk", filter=_state_filter(state, today)))
+                for state in STATE_LABELS
+            },
+        )
         .order_by("-requested_at", "-pk")[:RECENT_CERTIFICATES]
     )
+    first = recent[0] if recent else None
+    states = [
+        {
+            "value": state,
+            "label": label,
+            "count": getattr(first, f"count_{state}"),
+            "url": certificate_list_url(supplier, state),
+        }
+        for state, label in STATE_LABELS.items()
+        if first is not None and getattr(first, f"count_{state}")
+    ]
     return {
-        "total": counts["total"],
+        "total": first.count_total if first is not None else 0,
         "states": states,
         "recent": recent,
         "url": certificate_list_url(supplier),

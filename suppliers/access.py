@@ -169,7 +169,9 @@ def staff_may_write(user: Any, supplier: Supplier | None = None) -> bool:
         return False
     if supplier is None:
         return True
-    return supplier.buyer_units.filter(pk__in=writable_units).exists()
+    # all(), not a filtered exists(): pages load the supplier with its units prefetched, so this costs
+    # no query there, and a supplier has a handful of units otherwise.
+    return any(unit.pk in writable_units for unit in supplier.buyer_units.all())
 
 
 def may_manage_supplier(user: Any, supplier: Supplier) -> bool:

@@ -339,6 +339,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "compliance/dashboard/index.html",
         {
             "form": form,
+            "data": data,
             "computed_at": computed_at,
             "query": _query(filters),
             # Our own template's output (auto-escaped when it was built), kept in the cache as text.

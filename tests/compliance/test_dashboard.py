@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import datetime
 import io
+import re
 from typing import Any
 
 import pytest
@@ -538,6 +539,15 @@ def test_query_count_does_not_grow_with_suppliers_or_products(world, gpg, django
     assert len(csv_rows(body)) - 1 == 29
 
 
+def _figure(response, key: str) -> int:
+    """A headline figure as printed on the page."""
+    match = re.search(
+        rf'data-figure="{key}"><span class="dash-figure">(\d+)</span>', response.content.decode()
+    )
+    assert match, key
+    return int(match.group(1))
+
+
 def test_figures_are_reused_per_scope_and_refreshed_on_request(world, data, settings):
     from django.core.cache import cache
 
@@ -552,10 +562,15 @@ def test_figures_are_reused_per_scope_and_refreshed_on_request(world, data, sett
     again = staff_a.get(DASHBOARD)
     assert {r["key"]: r["count"] for r in again.context["data"].tables["verdicts"].rows} == verdicts
     assert again.context["computed_at"] == first.context["computed_at"]
+    # The printed figures are reused too: the second page did not print the tables again.
+    assert "compliance/dashboard/_figures.html" in [t.name for t in first.templates]
+    assert "compliance/dashboard/_figures.html" not in [t.name for t in again.templates]
+    assert _figure(again, "non_compliant") == _figure(first, "non_compliant") == verdicts["non_compliant"]
     # ...which "Refresh now" does.
     fresh = staff_a.get(DASHBOARD + "?refresh=1")
     counts = {r["key"]: r["count"] for r in fresh.context["data"].tables["verdicts"].rows}
     assert counts["non_compliant"] == verdicts["non_compliant"] + 1
+    assert _figure(fresh, "non_compliant") == counts["non_compliant"]
     # Another unit's staff never get unit A's cached figures.
     other = staff_b.get(DASHBOARD)
     assert "Alpha Parts Ltd" not in other.content.decode()

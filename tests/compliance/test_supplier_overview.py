@@ -5,6 +5,7 @@ costing the same number of queries whatever the supplier's size."""
 from __future__ import annotations
 
 import datetime
+from collections import Counter
 
 import lxml.html
 import pytest
@@ -189,6 +190,15 @@ def test_certificates_and_declarations(world, history):
     assert valid.number in certificates and valid.valid_until.isoformat() in certificates
     assert history["revoked"].number in certificates and "Revoked" in certificates
     assert "NIG-BETA-000001" not in certificates
+    # The counts by state (window aggregates on the latest rows) match each certificate's own state.
+    own = Certificate.objects.filter(supplier=world.supplier_a)
+    expected = Counter(c.state() for c in own)
+    shown = {
+        a.get("data-state"): int(a.xpath("string(.//strong)"))
+        for a in tree.get_element_by_id("certificates").xpath(".//a[@data-state]")
+    }
+    assert shown == dict(expected) and len(shown) >= 2
+    assert f"({own.count()})" in certificates
     assert reverse("staff:certificate_detail", kwargs={"certificate_pk": valid.pk}) in hrefs(
         tree, "certificates"
     )
