@@ -187,32 +187,35 @@ def product_list_url(supplier: Supplier, verdict: str = "") -> str:
     return f"{reverse('staff:product_list')}?{urlencode(query)}"
 
 
+VERDICT_ORDER = (Verdict.NON_COMPLIANT, Verdict.INCOMPLETE, Verdict.COMPLIANT, "")
+
+
 def product_summary(user: Any, supplier: Supplier) -> dict[str, Any]:
     """Counts by verdict (each with a link to the product list filtered to it) and the newest
-    products."""
-    counts = dict(
+    products: one query, the counts riding on the newest rows as window aggregates."""
+    latest = list(
         buyer_products(user, supplier)
-        .order_by()
-        .values("verdict")
-        .annotate(n=Count("pk"))
-        .values_list("verdict", "n")
+        .only("pk", "part_number", "name", "revision", "verdict", "created_at", "evaluated_at")
+        .annotate(
+            **{
+                f"count_{i}": Window(Count("pk", filter=Q(verdict=value)))
+                for i, value in enumerate(VERDICT_ORDER)
+            }
+        )
+        .order_by("-created_at", "-pk")[:LATEST_PRODUCTS]
     )
+    counts = [getattr(latest[0], f"count_{i}") if latest else 0 for i in range(len(VERDICT_ORDER))]
     verdicts = [
         {
             "value": value or NOT_EVALUATED,
             "label": verdict_label(value) if value else _("Not evaluated yet"),
-            "count": counts.get(value, 0),
+            "count": count,
             "url": product_list_url(supplier, value or NOT_EVALUATED),
         }
-        for value in (Verdict.NON_COMPLIANT, Verdict.INCOMPLETE, Verdict.COMPLIANT, "")
+        for value, count in zip(VERDICT_ORDER, counts, strict=True)
     ]
-    latest = list(
-        buyer_products(user, supplier)
-        .only("pk", "part_number", "name", "revision", "verdict", "created_at", "evaluated_at")
-        .order_by("-created_at", "-pk")[:LATEST_PRODUCTS]
-    )
     return {
-        "total": sum(counts.values()),
+        "total": sum(counts),
         "verdicts": verdicts,
         "latest": latest,
         "url": product_list_url(supplier),
@@ -298,18 +301,41 @@ _DECLARATION_FIELDS = (
 )
 
 
-def declaration_summary(user: Any, supplier: Supplier) -> dict[str, Any]:
-    visible = Declaration.objects.visible_to(user).filter(supplier=supplier).select_related("uploaded_by")
-    recent = list(visible.only(*_DECLARATION_FIELDS).order_by("-created_at", "-pk")[:RECENT_DECLARATIONS])
+def declaration_rows(user: Any, supplier: Supplier, limit: int) -> list[Declaration]:
+    """The LIMIT declarations with the newest activity: arrival, or rejection for a rejected file (its
+    last event). The page's table of recent files and the timeline's declaration events both come
+    from these rows, so they cost one query."""
+    failed = Q(status__in=DECLARATION_FAILURES, finished_at__isnull=False)
+    last_event = Case(
+        When(failed, then=F("finished_at")), default=F("created_at"), output_field=DateTimeField()
+    )
+    return list(
+        Declaration.objects.visible_to(user)
+        .filter(supplier=supplier)
+        .select_related("uploaded_by")
+        .only(*_DECLARATION_FIELDS)
+        .annotate(last_event=last_event)
+        .order_by("-last_event", "-pk")[:limit]
+    )
+
+
+def declaration_summary(
+    user: Any, supplier: Supplier, *, recent: list[Declaration] | None = None
+) -> dict[str, Any]:
+    """The latest files (RECENT, or read here) and the rejected ones with their total."""
+    if recent is None:
+        recent = declaration_rows(user, supplier, RECENT_DECLARATIONS)
     rejected = list(
-        visible.filter(status__in=DECLARATION_FAILURES)
+        Declaration.objects.visible_to(user)
+        .filter(supplier=supplier, status__in=DECLARATION_FAILURES)
+        .select_related("uploaded_by")
         .only(*_DECLARATION_FIELDS)
         # The total over every rejected file, computed before the LIMIT: one query for both.
         .annotate(rejected_total=Window(Count("pk")))
         .order_by("-created_at", "-pk")[:REJECTED_DECLARATIONS]
     )
     return {
-        "recent": recent,
+        "recent": recent[:RECENT_DECLARATIONS],
         "rejected": rejected,
         "rejected_total": rejected[0].rejected_total if rejected else 0,
     }
@@ -384,47 +410,26 @@ def _response_events(user: Any, supplier: Supplier, limit: int) -> list[Event]:
     return events
 
 
-def _declaration_events(user: Any, supplier: Supplier, limit: int) -> list[Event]:
-    failed = Q(status__in=DECLARATION_FAILURES, finished_at__isnull=False)
-    # A rejected file's last event is its rejection; anything else's is its arrival. Ordering by that
-    # keeps each row's newest event in the ordering, which merge_events relies on.
-    last_event = Case(
-        When(failed, then=F("finished_at")), default=F("created_at"), output_field=DateTimeField()
-    )
-    rows = (
-        Declaration.objects.visible_to(user)
-        .filter(supplier=supplier)
-        .annotate(last_event=last_event)
-        .order_by("-last_event", "-pk")
-        .values(
-            "original_name",
-            "status",
-            "source",
-            "created_at",
-            "finished_at",
-            "error_count",
-            "uploaded_by__full_name",
-            "uploaded_by__email",
-        )[:limit]
-    )
+def declaration_events(rows: Iterable[Declaration]) -> list[Event]:
+    """Arrival and rejection events of ROWS (declaration_rows: newest activity first)."""
     events = []
     for row in rows:
-        actor = person(row["uploaded_by__full_name"], row["uploaded_by__email"])
+        actor = person(row.uploaded_by.full_name, row.uploaded_by.email) if row.uploaded_by else ""
         events.append(
             Event(
-                at=row["created_at"],
+                at=row.created_at,
                 kind="declaration_received",
-                text=_("Declaration %(name)s received") % {"name": row["original_name"]},
+                text=_("Declaration %(name)s received") % {"name": row.original_name},
                 actor=actor,
             )
         )
-        if row["status"] in DECLARATION_FAILURES and row["finished_at"]:
+        if row.status in DECLARATION_FAILURES and row.finished_at:
             events.append(
                 Event(
-                    at=row["finished_at"],
+                    at=row.finished_at,
                     kind="declaration_rejected",
                     text=_("Declaration %(name)s rejected (%(errors)s errors)")
-                    % {"name": row["original_name"], "errors": row["error_count"]},
+                    % {"name": row.original_name, "errors": row.error_count},
                 )
             )
     return events
@@ -559,12 +564,16 @@ def activity(
     *,
     sites: Iterable[Site] = (),
     members: Iterable[Membership] = (),
+    declarations: list[Declaration] | None = None,
     limit: int = TIMELINE_LIMIT,
 ) -> list[Event]:
-    """The newest LIMIT events about SUPPLIER, newest first: four LIMITed queries, merged here."""
+    """The newest LIMIT events about SUPPLIER, newest first: LIMITed queries per source, merged here.
+    DECLARATIONS: declaration_rows of at least LIMIT rows, when the caller has them."""
+    if declarations is None:
+        declarations = declaration_rows(user, supplier, limit)
     return merge_events(
         _response_events(user, supplier, limit),
-        _declaration_events(user, supplier, limit),
+        declaration_events(declarations[:limit]),
         _certificate_events(user, supplier, limit),
         _verdict_change_events(user, supplier, limit),
         profile_events(supplier, sites, members),
@@ -575,11 +584,12 @@ def activity(
 def supplier_page(user: Any, supplier: Supplier, *, language: str, sites=(), members=()) -> dict[str, Any]:
     """Everything the staff supplier page shows beyond the profile (suppliers.selectors)."""
     today = timezone.localdate()
+    declarations = declaration_rows(user, supplier, max(TIMELINE_LIMIT, RECENT_DECLARATIONS))
     return {
         "scores": score_history(user, supplier, language=language, today=today),
         "products": product_summary(user, supplier),
         "certificates": certificate_summary(user, supplier, today=today),
-        "declarations": declaration_summary(user, supplier),
-        "timeline": activity(user, supplier, sites=sites, members=members),
+        "declarations": declaration_summary(user, supplier, recent=declarations),
+        "timeline": activity(user, supplier, sites=sites, members=members, declarations=declarations),
         "today": today,
     }
