@@ -600,8 +600,16 @@ class ProductViewSet(
             )
         return Response(s.FindingsSerializer(data).data)
 
+    # --- Declarations -------------------------------------------------------------------------------------
 
-# --- Declarations -------------------------------------------------------------------------------------
+    # Defined last: inside the class body, the name `list` would hide the builtin from the code above.
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        # Rows as dicts of the columns a row shows (s.ProductListSerializer): at 100 rows a page, model
+        # instances with their supplier and list version cost more than the query itself.
+        rows = self.filter_queryset(self.get_queryset()).values(*s.PRODUCT_LIST_COLUMNS)
+        page = self.paginate_queryset(rows)
+        data = s.ProductListSerializer(page, many=True, context=self.get_serializer_context()).data
+        return self.get_paginated_response(data)
 
 
 @extend_schema_view(

@@ -181,6 +181,35 @@ def test_the_list_costs_the_same_few_queries_for_3_or_40_products(
     assert len(response.json()["results"]) == 40
 
 
+def test_list_rows_equal_the_detail_serializer_field_by_field(world, keys, gpg):
+    """The list builds its rows by hand from .values() (chemicals/api/serializers.py,
+    ProductListSerializer); every row must be what DRF's own field-by-field ProductSerializer gives for
+    the same product: evaluated and not, with and without a declared mass, warnings, markets, drafts."""
+    from rest_framework import serializers as drf
+    from rest_framework.test import APIRequestFactory
+
+    from chemicals.api.serializers import ProductSerializer
+
+    breaching = store(world.supplier_a, document())
+    plain = simple(world.supplier_a, "P-PLAIN", "7440-43-9", "10")
+    evaluation_services.products_evaluate([breaching, plain])
+    store(world.supplier_a, document(part_number="CAP-DRAFT", name=""), draft=True)
+    Product.objects.filter(pk=plain.pk).update(
+        warnings=[{"code": "x", "message": "y"}], declared_mass="", destination_markets=[]
+    )
+    for who in ("sup_a", "staff_a"):
+        response = keys.client(who).get(LIST, {"current": "false"})
+        rows = response.json()["results"]
+        assert len(rows) >= 2
+        request = APIRequestFactory().get(LIST, HTTP_HOST="testserver")
+        for row in rows:
+            product = Product.objects.select_related("supplier", "verdict_list").get(pk=row["id"])
+            product.substance_total = product.substance_entries.count()
+            serializer = ProductSerializer(context={"request": request})
+            generic = drf.ModelSerializer.to_representation(serializer, product)
+            assert json.loads(json.dumps(generic)) == row, row["part_number"]
+
+
 def test_staff_filters_verdict_group_supplier_part_number_and_changed_since(world, keys, gpg):
     dehp = store(world.supplier_a, document())
     cadmium = simple(world.supplier_a, "CD-80", "7440-43-9", "80")  # 80 ppm Cd: within 100 ppm
