@@ -5,8 +5,8 @@
 
 The database must hold a seed_scale data set (10,000 suppliers / 100,000 products / 1,000,000
 substance rows by default); with --seed the bench builds one when none is there. It then starts
-gunicorn (`procurement_portal.wsgi`, 3 sync workers as in the Dockerfile, DEBUG=0) on a free port, logs the known
-scale users in through the login form (CSRF token, session cookie), and for each page drives USERS
+gunicorn (`procurement_portal.wsgi`, 3 sync workers as in the Dockerfile, DEBUG=0) on a free port, logs
+the known scale users in through the login form (CSRF token, session cookie), and for each page drives USERS
 concurrent sessions (one thread and one keep-alive connection each) until REQUESTS requests are done,
 after WARMUP requests per session. It prints per page the p50 of one user alone (the page's own cost),
 p50 / p95 / p99 latency under load, requests per second and failures, the queries one request runs

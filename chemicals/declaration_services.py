@@ -27,7 +27,7 @@ from chemicals.models import Declaration
 from chemicals.problems import ERROR, WARNING, Problem
 from chemicals.product_services import product_tree_store
 from chemicals.validation import validate
-from suppliers.models import Supplier, User
+from suppliers.models import User
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +43,7 @@ def _digest(chunks: Iterable[bytes]) -> tuple[bytes, str]:
 
 def declaration_upload(
     *,
-    supplier: Supplier,
+    supplier_id: int,
     by: User | None,
     name: str,
     chunks: Iterable[bytes],
@@ -63,11 +63,12 @@ def declaration_upload(
         raise ValidationError(_("The file is larger than the upload limit."), code="upload.too_large")
     if not data:
         raise ValidationError(_("The file is empty."), code="upload.empty")
-    existing = Declaration.objects.filter(supplier=supplier, sha256=sha256).first()
+    # By id: the API knows its caller's supplier from the key's memberships and needs no Supplier row.
+    existing = Declaration.objects.filter(supplier_id=supplier_id, sha256=sha256).first()
     if existing is not None:
         return existing, False
     declaration = Declaration(
-        supplier=supplier,
+        supplier_id=supplier_id,
         uploaded_by=by,
         source=source,
         original_name=name[:255] or "upload",
@@ -81,7 +82,7 @@ def declaration_upload(
     except IntegrityError:
         # The same bytes arrived twice at once; the other request won.
         declaration.file.delete(save=False)
-        return Declaration.objects.get(supplier=supplier, sha256=sha256), False
+        return Declaration.objects.get(supplier_id=supplier_id, sha256=sha256), False
     return declaration, True
 
 

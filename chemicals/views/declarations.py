@@ -59,7 +59,11 @@ def declaration_upload(request: HttpRequest) -> HttpResponse:
         upload = form.cleaned_data["file"]
         try:
             declaration, created = declaration_services.declaration_upload(
-                supplier=supplier, by=request.user, name=upload.name, chunks=upload.chunks(), size=upload.size
+                supplier_id=supplier.pk,
+                by=request.user,
+                name=upload.name,
+                chunks=upload.chunks(),
+                size=upload.size,
             )
         except ValidationError as exc:
             form.add_error("file", exc)

@@ -12,7 +12,7 @@ from functools import wraps
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework.request import Request
@@ -74,6 +74,36 @@ def _replay(principal: str, key: str, fingerprint: str) -> Response:
     return replay
 
 
+def _insert(principal: str, key: str, fingerprint: str) -> int | None:
+    """The new record's id, or None when (principal, key) exists. One INSERT ... ON CONFLICT DO
+    NOTHING (PostgreSQL and SQLite >= 3.35) instead of a savepoint, an insert and a release: a POST is
+    a dozen statements and each round trip shows in the requests a worker answers per second."""
+    table = IdempotencyRecord._meta.db_table
+    q = connection.ops.quote_name
+    columns = ", ".join(q(c) for c in ("principal", "key", "fingerprint", "location", "created_at"))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {q(table)} ({columns}) VALUES (%s, %s, %s, '', %s) "  # noqa: S608 -- names only
+            f"ON CONFLICT ({q('principal')}, {q('key')}) DO NOTHING RETURNING {q('id')}",
+            [principal, key, fingerprint, timezone.now()],
+        )
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
+def _claim(principal: str, key: str, fingerprint: str) -> int | None:
+    """Record a first request with KEY (its id), or None when the key is taken and still valid. A key
+    older than IDEMPOTENCY_TTL_HOURS is forgotten and taken anew."""
+    record_id = _insert(principal, key, fingerprint)
+    if record_id is not None:
+        return record_id
+    cutoff = timezone.now() - timedelta(hours=settings.IDEMPOTENCY_TTL_HOURS)
+    expired = IdempotencyRecord.objects.filter(principal=principal, key=key, created_at__lt=cutoff)
+    if expired.delete()[0]:
+        return _insert(principal, key, fingerprint)
+    return None
+
+
 def idempotent(view_method: Callable[..., Response]) -> Callable[..., Response]:
     """Decorate a DRF view's post()."""
 
@@ -89,27 +119,22 @@ def idempotent(view_method: Callable[..., Response]) -> Callable[..., Response]:
                 _("The Idempotency-Key header must be 1 to %(n)d characters.") % {"n": MAX_KEY_LENGTH},
             )
         principal, fingerprint = _principal(request), request_fingerprint(request)
-        cutoff = timezone.now() - timedelta(hours=settings.IDEMPOTENCY_TTL_HOURS)
         # One transaction for the record, the work and the stored answer: one commit per request, and a
         # concurrent retry with the same key waits on the unique index until the first one commits, then
         # replays its answer. If the work fails, the record goes with it, so a retry runs it again.
         with transaction.atomic():
-            IdempotencyRecord.objects.filter(principal=principal, key=key, created_at__lt=cutoff).delete()
-            try:
-                with transaction.atomic():
-                    record = IdempotencyRecord.objects.create(
-                        principal=principal, key=key, fingerprint=fingerprint
-                    )
-            except IntegrityError:
+            record_id = _claim(principal, key, fingerprint)
+            if record_id is None:
                 return _replay(principal, key, fingerprint)
             response = view_method(self, request, *args, **kwargs)
             if response.status_code >= 500:
                 transaction.set_rollback(True)
                 return response
-            record.status_code = response.status_code
-            record.body = json.loads(json.dumps(response.data, cls=JSONEncoder))
-            record.location = response.get("Location", "")
-            record.save(update_fields=["status_code", "body", "location"])
+            IdempotencyRecord.objects.filter(pk=record_id).update(
+                status_code=response.status_code,
+                body=json.loads(json.dumps(response.data, cls=JSONEncoder)),
+                location=response.get("Location", ""),
+            )
         return response
 
     return wrapper

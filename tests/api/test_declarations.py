@@ -149,6 +149,27 @@ def test_idempotency_key_replays_the_first_answer_and_refuses_another_body(world
     assert Declaration.objects.filter(supplier=world.supplier_a).count() == 1
 
 
+def test_an_idempotency_key_older_than_its_lifetime_is_taken_anew(world, keys, send, settings):
+    from suppliers.models import IdempotencyRecord
+
+    client = keys.client("sup_a")
+    first = send(client, body=DOCUMENT, HTTP_IDEMPOTENCY_KEY="erp-batch-8")
+    IdempotencyRecord.objects.update(
+        created_at=timezone.now() - timedelta(hours=settings.IDEMPOTENCY_TTL_HOURS, minutes=1)
+    )
+    # Another body under the same, expired key: a new request, not a 409 and not a replay.
+    later = send(client, body=clean_document("OTHER-2"), HTTP_IDEMPOTENCY_KEY="erp-batch-8")
+    assert (first.status_code, later.status_code) == (202, 202)
+    assert "Idempotent-Replayed" not in later and later.json()["id"] != first.json()["id"]
+    assert IdempotencyRecord.objects.filter(key="erp-batch-8").count() == 1
+    assert (
+        send(client, body=clean_document("OTHER-2"), HTTP_IDEMPOTENCY_KEY="erp-batch-8")[
+            "Idempotent-Replayed"
+        ]
+        == "true"
+    )
+
+
 def test_the_same_bytes_again_are_recognised(world, keys, send):
     client = keys.client("sup_a")
     first = send(client, file=("a.xml", files.touch_switch_ai()))

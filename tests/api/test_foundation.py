@@ -106,15 +106,20 @@ def test_throttling_answers_429_with_retry_after(world, keys, monkeypatch):
     monkeypatch.setattr(PerKeyThrottle, "num_requests", 3, raising=False)
     monkeypatch.setattr(PerKeyThrottle, "duration", 60, raising=False)
     monkeypatch.setattr(PerKeyThrottle, "get_rate", lambda self: "3/min")
+    clock = [6_000_000.0 + 15]  # 15 s into a one-minute window
+    monkeypatch.setattr(PerKeyThrottle, "timer", staticmethod(lambda: clock[0]))
     client, url = keys.client("sup_a"), reverse("api:supplier-list")
     statuses = [client.get(url).status_code for _ in range(4)]
     assert statuses == [200, 200, 200, 429]
     response = client.get(url)
     assert response.status_code == 429
-    assert int(response["Retry-After"]) >= 1
+    assert response["Retry-After"] == "45"  # the rest of the window
     assert response["Content-Type"].startswith(PROBLEM)
     # Another key has its own allowance.
     assert keys.client("sup_b").get(url).status_code == 200
+    # The next window starts afresh.
+    clock[0] += 45
+    assert [client.get(url).status_code for _ in range(4)] == [200, 200, 200, 429]
 
 
 def test_schema_and_docs_are_served_without_cdn(world):

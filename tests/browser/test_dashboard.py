@@ -80,7 +80,7 @@ def add_chemical_demo() -> None:
                 continue  # not every supplier delivers every part
             data = json.dumps(json_tree.dump(_part(f"{number}-{n}", name, lead, unknown))).encode()
             declaration, _ = declaration_services.declaration_upload(
-                supplier=supplier,
+                supplier_id=supplier.pk,
                 by=admin.user if admin else None,
                 name=f"{number}.json",
                 chunks=[data],
@@ -107,7 +107,7 @@ def add_chemical_demo() -> None:
     # A rejected file, as suppliers do send.
     first = Supplier.objects.order_by("pk").first()
     declaration_services.declaration_upload(
-        supplier=first, by=None, name="broken.xml", chunks=[b"<not xml"], size=8
+        supplier_id=first.pk, by=None, name="broken.xml", chunks=[b"<not xml"], size=8
     )
     declaration = first.declarations.get(original_name="broken.xml")
     process_declaration.delay(declaration.pk)

@@ -221,8 +221,7 @@ def test_every_route_is_classified():
     unclassified = [
         r.qualified
         for r in ROUTES
-        if r.name not in PUBLIC | ACCOUNT
-        and r.namespace not in (SUPPLIER_NS, STAFF_NS)
+        if r.name not in PUBLIC | ACCOUNT and r.namespace not in (SUPPLIER_NS, STAFF_NS)
     ]
     assert unclassified == []
     assert len(ROUTES) >= 25
