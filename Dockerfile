@@ -16,4 +16,5 @@ RUN SECRET_KEY=build-only DEBUG=0 python manage.py collectstatic --no-input \
     && useradd --create-home --uid 1000 portal && mkdir -p /app/media && chown portal /app/media
 USER portal
 EXPOSE 8000
-CMD ["gunicorn", "procurement_portal.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+# Workers: gunicorn.conf.py (two per core plus one, WEB_CONCURRENCY overrides).
+CMD ["gunicorn", "procurement_portal.wsgi:application", "--bind", "0.0.0.0:8000", "--access-logfile", "-"]

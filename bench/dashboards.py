@@ -3,15 +3,15 @@
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/portal_scale make bench-dashboards
     DATABASE_URL=... .venv/bin/python bench/dashboards.py --seed --requests 300   # seed first if empty
 
-The database must hold a seed_scale data set (10,000 suppliers / 100,000 products / 1,000,000
-substance rows by default); with --seed the bench builds one when none is there. It then starts
-gunicorn (`procurement_portal.wsgi`, 3 sync workers as in the Dockerfile, DEBUG=0) on a free port, logs
-the known scale users in through the login form (CSRF token, session cookie), and for each page drives USERS
-concurrent sessions (one thread and one keep-alive connection each) until REQUESTS requests are done,
-after WARMUP requests per session. It prints per page the p50 of one user alone (the page's own cost),
-p50 / p95 / p99 latency under load, requests per second and failures, the queries one request runs
-(Django test client, same database), and the targets: staff dashboard p95 < 300 ms, supplier pages
-p95 < 200 ms.
+The database must hold a seed_scale data set (10,000 suppliers / 100,000 products / 1,000,000 substance
+rows by default); with --seed the bench builds one when none is there. It then starts gunicorn
+(`procurement_portal.wsgi`, sync workers, two per core plus one as gunicorn.conf.py, DEBUG=0) on a free
+port, logs the known scale users in through the login form (CSRF token, session cookie), and for each
+page drives USERS concurrent sessions (one thread and one keep-alive connection each) until REQUESTS
+requests are done, after WARMUP requests per session. It prints per page the p50 of one user alone (the
+page's own cost), p50 / p95 / p99 latency under load, requests per second and failures, the queries one
+request runs (Django test client, same database), and the targets: staff dashboard p95 < 300 ms,
+supplier pages p95 < 200 ms.
 
 By default the users send their requests back to back, the worst case: with N users on C cores a page
 costing S ms alone waits about N x S / C ms. --think gives each user a mean pause between requests,
@@ -366,7 +366,9 @@ def main() -> None:
         default=0.0,
         help="mean pause in seconds between a user's requests (default none)",
     )
-    parser.add_argument("--workers", type=int, default=3)
+    parser.add_argument(
+        "--workers", type=int, default=2 * (os.cpu_count() or 1) + 1, help="as gunicorn.conf.py"
+    )
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--redis-url", default=os.environ.get("REDIS_URL", ""))
     parser.add_argument(

@@ -8,7 +8,10 @@ from chemicals import declaration_services, evaluation_services
 from chemicals.evaluation_selectors import active_list, products_pending
 from chemicals.models import Product, ReevaluationRun
 
-TASK_OPTIONS = {"acks_late": True, "reject_on_worker_lost": True}
+# ignore_result: the rows are the record of what happened, nobody reads a task's result; with a Redis
+# result backend, a task sent without it also subscribes the sender to its result channel, a round trip
+# and a pub/sub subscription per declaration accepted.
+TASK_OPTIONS = {"acks_late": True, "reject_on_worker_lost": True, "ignore_result": True}
 
 
 @shared_task(name="chemicals.process_declaration", autoretry_for=(OSError,), max_retries=3, **TASK_OPTIONS)

@@ -9,6 +9,7 @@ from compliance import certificate_services
 
 @shared_task(
     name="compliance.render_certificate",
+    ignore_result=True,  # the certificate row records the rendering (see chemicals/tasks.py)
     acks_late=True,
     reject_on_worker_lost=True,
     autoretry_for=(OSError,),
