@@ -42,3 +42,17 @@ def test_app_services_wait_for_healthy_dependencies_and_share_settings():
         env = services[name]["environment"]
         assert env["DATABASE_URL"].startswith("postgres://") and env["REDIS_URL"].startswith("redis://")
         assert "SECRET_KEY" in env
+
+
+def test_gunicorn_runs_two_workers_per_core_plus_one_unless_told(monkeypatch):
+    import multiprocessing
+    import runpy
+
+    path = str(ROOT / "gunicorn.conf.py")
+    monkeypatch.delenv("WEB_CONCURRENCY", raising=False)
+    assert runpy.run_path(path)["workers"] == 2 * multiprocessing.cpu_count() + 1
+    monkeypatch.setenv("WEB_CONCURRENCY", "7")
+    assert runpy.run_path(path)["workers"] == 7
+    # The image starts gunicorn in /app, where the file is, and leaves the worker count to it.
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert "WORKDIR /app" in dockerfile and "--workers" not in dockerfile
