@@ -64,9 +64,6 @@ def declaration_upload(
     if not data:
         raise ValidationError(_("The file is empty."), code="upload.empty")
     # By id: the API knows its caller's supplier from the key's memberships and needs no Supplier row.
-    existing = Declaration.objects.filter(supplier_id=supplier_id, sha256=sha256).first()
-    if existing is not None:
-        return existing, False
     declaration = Declaration(
         supplier_id=supplier_id,
         uploaded_by=by,
@@ -75,12 +72,14 @@ def declaration_upload(
         sha256=sha256,
         size=len(data),
     )
+    # Insert first and let the unique (supplier, sha256) index find a repeat: new files are the common
+    # case, and an ERP pushing hundreds a minute saves a query on each. A repeat (or the same bytes
+    # arriving twice at once) costs a file written and removed.
     declaration.file.save(sha256, ContentFile(data), save=False)
     try:
         with transaction.atomic():
             declaration.save()
     except IntegrityError:
-        # The same bytes arrived twice at once; the other request won.
         declaration.file.delete(save=False)
         return Declaration.objects.get(supplier_id=supplier_id, sha256=sha256), False
     return declaration, True

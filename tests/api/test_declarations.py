@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -173,11 +174,18 @@ def test_an_idempotency_key_older_than_its_lifetime_is_taken_anew(world, keys, s
 def test_the_same_bytes_again_are_recognised(world, keys, send):
     client = keys.client("sup_a")
     first = send(client, file=("a.xml", files.touch_switch_ai()))
+    stored = Declaration.objects.get()
+    folder = Path(stored.file.path).parent
+    before = sorted(p.name for p in folder.iterdir())
     again = send(client, file=("renamed.xml", files.touch_switch_ai()))
     assert (first.status_code, again.status_code) == (202, 200)
     assert again.json()["id"] == first.json()["id"] and again.json()["duplicate"] is True
     assert again.json()["status"] == "evaluated"  # no list is active: nothing more to wait for
     assert Declaration.objects.count() == 1
+    # The repeat's copy of the bytes was written and removed; the first file is still there.
+    assert sorted(p.name for p in folder.iterdir()) == before
+    with stored.file.open("rb") as handle:
+        assert handle.read() == files.touch_switch_ai()
 
 
 def test_a_rejected_xml_file_reports_each_problem_at_its_line(world, keys, send):
