@@ -216,3 +216,28 @@ def test_failed_staff_invitation_keeps_what_was_typed(world):
     assert 'value="Typed Name"' in response.content.decode()
     assert not Invitation.objects.filter(email=world.sup_b.email).exists()
     assert mail.outbox == []
+
+
+def test_the_blank_invitation_form_follows_the_page_language_and_the_supplier(world):
+    """The blank form's HTML is printed once per page language and e-mail language (staff.py
+    _blank_invitation_form): each page must still get its own labels and preselected language."""
+    client = world.client_for(world.staff_a)
+
+    def form_html(supplier, language: str) -> str:
+        page = client.get(
+            reverse("staff:supplier_detail", kwargs={"supplier_pk": supplier.pk}),
+            HTTP_ACCEPT_LANGUAGE=language,
+        ).content.decode()
+        start = page.index('action="' + reverse("staff:supplier_invite", kwargs={"supplier_pk": supplier.pk}))
+        return page[start : page.index("</form>", start)]
+
+    world.staff_a.language = ""
+    world.staff_a.save(update_fields=["language"])
+    english, japanese = form_html(world.supplier_a, "en"), form_html(world.supplier_a, "ja")
+    assert "E-mail address" in english and "メールアドレス" in japanese
+    # Alpha Parts is Japanese: its invitations are preselected in Japanese, whatever the page language.
+    for html in (english, japanese):
+        assert re.search(r'<option value="ja"[^>]*selected', html)
+    world.supplier_a.country = "DE"
+    world.supplier_a.save(update_fields=["country"])
+    assert re.search(r'<option value="en"[^>]*selected', form_html(world.supplier_a, "en"))
