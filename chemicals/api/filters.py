@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from chemicals import product_selectors, verdict_selectors
 from chemicals.models import Declaration, Product, ReevaluationRun, RegulatedList, Verdict
 from suppliers import access
-from suppliers.api.filters import IdFilter
+from suppliers.api.filters import ChangedSinceFilter, IdFilter
 
 VERDICT_CHOICES = [*Verdict.choices, (verdict_selectors.NOT_EVALUATED, _("Not evaluated yet"))]
 
@@ -42,8 +42,9 @@ class ProductFilter(django_filters.FilterSet):
         help_text="true (default): the current revision of each part number (for staff: the latest "
         "submitted one); false: every revision.",
     )
-    changed_since = django_filters.IsoDateTimeFilter(
-        method="filter_changed_since",
+    changed_since = ChangedSinceFilter(
+        "created_at",
+        "evaluated_at",
         help_text="ISO 8601 datetime: revisions stored or (re-)evaluated at or after it.",
     )
 
@@ -62,9 +63,6 @@ class ProductFilter(django_filters.FilterSet):
 
     def filter_current(self, qs: QuerySet[Product], name: str, value: Any) -> QuerySet[Product]:
         return qs  # applied in filter_queryset, because "current" is also the default when absent
-
-    def filter_changed_since(self, qs: QuerySet[Product], name: str, value: Any) -> QuerySet[Product]:
-        return qs.filter(Q(created_at__gte=value) | Q(evaluated_at__gte=value))
 
     def filter_queryset(self, queryset: QuerySet[Product]) -> QuerySet[Product]:
         qs = super().filter_queryset(queryset)
@@ -89,8 +87,11 @@ class DeclarationFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(
         choices=DECLARATION_STATUS_CHOICES, method="filter_status", help_text="The API status."
     )
-    changed_since = django_filters.IsoDateTimeFilter(
-        method="filter_changed_since", help_text="ISO 8601 datetime: received, started or finished since."
+    changed_since = ChangedSinceFilter(
+        "created_at",
+        "started_at",
+        "finished_at",
+        help_text="ISO 8601 datetime: received, started or finished since.",
     )
 
     class Meta:
@@ -108,39 +109,26 @@ class DeclarationFilter(django_filters.FilterSet):
             return qs.filter(status__in=[Declaration.Status.REJECTED, Declaration.Status.FAILED])
         return qs.filter(status=stored, awaits_verdict=False)
 
-    def filter_changed_since(self, qs: QuerySet[Declaration], name: str, value: Any) -> QuerySet[Declaration]:
-        return qs.filter(Q(created_at__gte=value) | Q(started_at__gte=value) | Q(finished_at__gte=value))
-
 
 class RegulatedListFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=RegulatedList.Status.choices)
     code = django_filters.CharFilter(field_name="code", lookup_expr="iexact")
-    changed_since = django_filters.IsoDateTimeFilter(
-        method="filter_changed_since", help_text="ISO 8601 datetime: loaded or activated since."
+    changed_since = ChangedSinceFilter(
+        "created_at", "activated_at", help_text="ISO 8601 datetime: loaded or activated since."
     )
 
     class Meta:
         model = RegulatedList
         fields: list[str] = []
 
-    def filter_changed_since(
-        self, qs: QuerySet[RegulatedList], name: str, value: Any
-    ) -> QuerySet[RegulatedList]:
-        return qs.filter(Q(created_at__gte=value) | Q(activated_at__gte=value))
-
 
 class ImpactReportFilter(django_filters.FilterSet):
     regulated_list = IdFilter(field_name="regulated_list_id", help_text="List version id.")
     status = django_filters.ChoiceFilter(choices=ReevaluationRun.Status.choices)
-    changed_since = django_filters.IsoDateTimeFilter(
-        method="filter_changed_since", help_text="ISO 8601 datetime: started or finished since."
+    changed_since = ChangedSinceFilter(
+        "created_at", "finished_at", help_text="ISO 8601 datetime: started or finished since."
     )
 
     class Meta:
         model = ReevaluationRun
         fields: list[str] = []
-
-    def filter_changed_since(
-        self, qs: QuerySet[ReevaluationRun], name: str, value: Any
-    ) -> QuerySet[ReevaluationRun]:
-        return qs.filter(Q(created_at__gte=value) | Q(finished_at__gte=value))

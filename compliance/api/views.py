@@ -11,7 +11,7 @@ from typing import Any
 
 import django_filters
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import FileResponse, HttpResponseBase
 from django.urls import reverse
 from django.utils import timezone
@@ -31,7 +31,7 @@ from compliance.api.serializers import CertificateRequestSerializer, Certificate
 from compliance.filters import search_part_number
 from compliance.models import STATE_CHOICES, Certificate
 from compliance.tasks import render_certificate
-from suppliers.api.filters import IdFilter
+from suppliers.api.filters import ChangedSinceFilter, IdFilter
 from suppliers.api.idempotency import idempotent
 from suppliers.api.permissions import KeyScopeAllows, SupplierWritesStaffReads
 from suppliers.api.problems import ProblemSerializer, problem
@@ -59,8 +59,12 @@ class CertificateFilter(django_filters.FilterSet):
     )
     supplier = IdFilter(field_name="supplier_id")
     part_number = django_filters.CharFilter(method="filter_part_number", help_text="Contains, any case.")
-    changed_since = django_filters.IsoDateTimeFilter(
-        method="filter_changed_since",
+    # A certificate has no single "updated" stamp: each step of its life records its own moment.
+    changed_since = ChangedSinceFilter(
+        "requested_at",
+        "signed_at",
+        "issued_at",
+        "revoked_at",
         help_text="Certificates requested, signed, issued or revoked at or after this ISO date-time.",
     )
 
@@ -73,17 +77,6 @@ class CertificateFilter(django_filters.FilterSet):
 
     def filter_part_number(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         return search_part_number(queryset, value)
-
-    def filter_changed_since(self, queryset: QuerySet, name: str, value: Any) -> QuerySet:
-        if value is None:
-            return queryset
-        # A certificate has no single "updated" stamp: each step of its life records its own moment.
-        return queryset.filter(
-            Q(requested_at__gte=value)
-            | Q(signed_at__gte=value)
-            | Q(issued_at__gte=value)
-            | Q(revoked_at__gte=value)
-        )
 
 
 CERTIFICATE_EXAMPLE = {

@@ -6,6 +6,8 @@ from typing import Any
 
 import django_filters
 from django import forms
+from django.db.models import Q, QuerySet
+from django_filters.constants import EMPTY_VALUES
 
 
 class IdFilter(django_filters.NumberFilter):
@@ -18,3 +20,20 @@ class IdFilter(django_filters.NumberFilter):
         kwargs.setdefault("min_value", 1)
         kwargs.setdefault("max_value", 2**63 - 1)
         super().__init__(*args, **kwargs)
+
+
+class ChangedSinceFilter(django_filters.IsoDateTimeFilter):
+    """`changed_since`: rows with any of MOMENTS (the timestamps their life records, e.g. created and
+    evaluated) at or after an ISO 8601 date-time, for rows that have no single "updated" stamp."""
+
+    def __init__(self, *moments: str, **kwargs: Any) -> None:
+        self.moments = moments
+        super().__init__(**kwargs)
+
+    def filter(self, qs: QuerySet, value: Any) -> QuerySet:
+        if value in EMPTY_VALUES:
+            return qs
+        condition = Q()
+        for moment in self.moments:
+            condition |= Q(**{f"{moment}__gte": value})
+        return qs.filter(condition)
