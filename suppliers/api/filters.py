@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 import django_filters
@@ -24,7 +25,10 @@ class IdFilter(django_filters.NumberFilter):
 
 class ChangedSinceFilter(django_filters.IsoDateTimeFilter):
     """`changed_since`: rows with any of MOMENTS (the timestamps their life records, e.g. created and
-    evaluated) at or after an ISO 8601 date-time, for rows that have no single "updated" stamp."""
+    evaluated, or just updated_at) at or after an ISO 8601 date-time.
+
+    The moment is sent to the database in UTC: ISO 8601 allows offsets PostgreSQL refuses (it stops at
+    ±15:59; schemathesis sent +22:02), which would otherwise be a server error instead of a filter."""
 
     def __init__(self, *moments: str, **kwargs: Any) -> None:
         self.moments = moments
@@ -33,6 +37,8 @@ class ChangedSinceFilter(django_filters.IsoDateTimeFilter):
     def filter(self, qs: QuerySet, value: Any) -> QuerySet:
         if value in EMPTY_VALUES:
             return qs
+        if value.tzinfo is not None:
+            value = value.astimezone(datetime.UTC)
         condition = Q()
         for moment in self.moments:
             condition |= Q(**{f"{moment}__gte": value})

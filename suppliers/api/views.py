@@ -7,6 +7,7 @@ from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import viewsets
 
+from suppliers.api.filters import ChangedSinceFilter
 from suppliers.api.serializers import SupplierSerializer
 from suppliers.models import Supplier
 
@@ -15,7 +16,7 @@ class SupplierFilter(django_filters.FilterSet):
     country = django_filters.CharFilter(field_name="country", lookup_expr="iexact")
     buyer_unit = django_filters.CharFilter(field_name="buyer_units__code")
     category = django_filters.CharFilter(field_name="categories__code")
-    changed_since = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    changed_since = ChangedSinceFilter("updated_at")
 
     class Meta:
         model = Supplier

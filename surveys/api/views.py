@@ -23,7 +23,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response as ApiResponse
 
-from suppliers.api.filters import IdFilter
+from suppliers.api.filters import ChangedSinceFilter, IdFilter
 from suppliers.api.idempotency import idempotent
 from suppliers.api.permissions import IsStaffUser, KeyScopeAllows, SupplierWritesStaffReads
 from suppliers.api.problems import ProblemConflict, ProblemSerializer, problem
@@ -70,10 +70,8 @@ class SurveyResponseFilter(django_filters.FilterSet):
     grade = django_filters.CharFilter(
         field_name="grade", help_text="A risk band (high, medium, low) or rating (A-D)."
     )
-    changed_since = django_filters.IsoDateTimeFilter(
-        field_name="updated_at",
-        lookup_expr="gte",
-        help_text="Responses changed at or after this ISO date-time.",
+    changed_since = ChangedSinceFilter(
+        "updated_at", help_text="Responses changed at or after this ISO date-time."
     )
 
     class Meta:
